@@ -1,0 +1,1 @@
+//! course (skeleton; being written)

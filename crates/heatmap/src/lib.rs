@@ -1,0 +1,1 @@
+//! heatmap (skeleton; being written)

@@ -1,0 +1,1 @@
+//! nbrun (skeleton; being written)
