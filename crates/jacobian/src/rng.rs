@@ -43,6 +43,14 @@ impl Generator {
             .collect();
         Ok(Tensor::from_vec(v, shape, &Device::Cpu)?)
     }
+    /// Draws `nn.Linear(in_features, out_features)`'s default parameters, in PyTorch's order:
+    /// weight `(out, in)` then bias `(out,)`, both U(±1/√in_features).
+    pub fn linear_params(&mut self, in_features: usize, out_features: usize) -> Result<(Tensor, Tensor)> {
+        let bound = 1.0 / (in_features as f64).sqrt();
+        let w = self.uniform((out_features, in_features), -bound, bound)?;
+        let b = self.uniform(out_features, -bound, bound)?;
+        Ok((w, b))
+    }
 }
 
 thread_local! {
