@@ -19,6 +19,13 @@ if [[ -n ${JACOBIAN_COURSE_CARGO_BIN:-} ]]; then
   export PATH="$JACOBIAN_COURSE_CARGO_BIN:$PATH"
 fi
 
+# `./course setup` warms a slot with an init that loads nothing, and loads the course
+# crate from a cell instead: a cold build takes minutes, and a kernel that compiles
+# in its init does not answer kernel_info meanwhile, so clients give up on it.
+if [[ -n ${JACOBIAN_COURSE_WARMUP:-} ]]; then
+  export EVCXR_CONFIG_DIR="$state/evcxr-config-warmup"
+fi
+
 slots=${JACOBIAN_COURSE_SLOTS:-4}
 for ((i = 0; i < slots; i++)); do
   dir="$state/evcxr-tmp/slot-$i"

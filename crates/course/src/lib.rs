@@ -1,1 +1,33 @@
-//! course (skeleton; being written)
+//! What a notebook of the Jacobian course loads with one dependency.
+//!
+//! The course kernel runs `:dep course = { path = … }` and `use course::prelude::*;` before
+//! the learner's first cell (see `kernel-config/`), so a cell can go straight to the maths:
+//!
+//! ```
+//! use course::prelude::*;
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! // f(x, y) = (x² + y, xy, sin x) at (1, 2), as in section 1 of notebook 03.
+//! fn f(x: &Tensor) -> candle_core::Result<Tensor> {
+//!     let (x0, x1) = (x.get(0)?, x.get(1)?);
+//!     Tensor::stack(&[(x0.sqr()? + &x1)?, (&x0 * &x1)?, x0.sin()?], 0)
+//! }
+//! let j = jacobian(f, &tensor(&[1.0, 2.0])?)?;
+//! assert_eq!(pretty(&j), "[[2.0000, 1.0000],\n [2.0000, 1.0000],\n [0.5403, 0.0000]]");
+//! // As a cell's last expression, this draws the heatmap inline:
+//! let picture = Heatmap::from_tensor(&j)?.title("J_f at (1, 2)");
+//! # let _ = picture; Ok(()) }
+//! ```
+//!
+//! - [`prelude`]: everything a cell needs, re-exported from [`jacobian`] and [`heatmap`];
+//! - [`format`]: tensors printed the way PyTorch prints them, so both notebooks read alike;
+//! - [`tensors`]: `tensor`, `matrix`, `matvec`, `max_abs_diff`;
+//! - [`exercises`]: the checks behind the exercise cells.
+#![deny(missing_docs)]
+
+pub mod exercises;
+pub mod format;
+pub mod prelude;
+pub mod tensors;
+
+pub use heatmap;
+pub use jacobian;

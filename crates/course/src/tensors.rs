@@ -14,7 +14,8 @@ pub fn tensor(values: &[f64]) -> candle_core::Result<Tensor> {
 
 /// An `(m, N)` f32 matrix from rows, like `torch.tensor([[1.0, 2.0], [3.0, 4.0]])`.
 pub fn matrix<const N: usize>(rows: &[[f64; N]]) -> candle_core::Result<Tensor> {
-    Tensor::new(rows, &Device::Cpu)?.to_dtype(DType::F32)
+    let flat: Vec<f32> = rows.iter().flatten().map(|&v| v as f32).collect();
+    Tensor::from_vec(flat, (rows.len(), N), &Device::Cpu)
 }
 
 /// Matrix–vector product `W @ x` for `w: (m, n)` and `x: (n,)`, giving `(m,)`.

@@ -1,0 +1,20 @@
+//! `use course::prelude::*;`: what the course kernel imports before the first cell.
+//!
+//! Importing [`TensorDisplay`] is what makes a bare `Tensor` at the end of a cell render as a
+//! heatmap: evcxr compiles `(value).evcxr_display()`, and the trait supplies that method.
+
+pub use crate::exercises::{
+    check_exercise_1, check_exercise_2, check_exercise_3, check_exercise_4, hint, solution, Feedback,
+};
+pub use crate::format::{pretty, Pretty};
+pub use crate::tensors::{matrix, matvec, max_abs_diff, tensor};
+pub use candle_core::{self, DType, Device, Tensor, D};
+pub use heatmap::{heatmap, side_by_side, Figure, Heatmap, TensorDisplay};
+pub use jacobian::nn::{Linear, Module, ReLU, Sequential, Sigmoid, Tanh};
+pub use jacobian::ops::{relu, sigmoid, tanh};
+pub use jacobian::rng::{manual_seed, rand, randn, Generator};
+pub use jacobian::{
+    chain, gradcheck, gradient, hessian, jacfwd, jacobian, jacobian_with, jacrev, jvp, layer_jacobian,
+    linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, vjp, Activation, JacobianOptions,
+    Strategy,
+};
