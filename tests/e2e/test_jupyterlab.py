@@ -40,7 +40,7 @@ JACOBIAN_CELLS = ["s1-jacobian", "s2-linear", "s3-chain", "s4-relu", "s5-layer",
 # torch.manual_seed(42) (reference/seed_values.json); `numbers` must appear in this
 # order, consecutively, among the numbers in the cell's stdout, within `tol`.
 EXPECTED = {
-    "setup": {"text": ["ready: seed 42"]},
+    "setup": {"text": ["Rust (Jacobian course) ready"], "numbers": [42], "tol": 0},
     "s1-jacobian": {
         "text": ["Jacobian shape: [3, 2]", "0.5403"],
         "numbers": [2.0, 1.0, 2.0, 1.0, 0.5403023362159729, 0.0], "tol": 6e-5,
@@ -133,7 +133,8 @@ def wait_for(predicate, timeout: float, what: str, page=None, interval: float = 
         last = predicate()
         if last:
             return last
-        if lab is not None and "dead" in server_kernel_states(lab):
+        # A kernel that died for good is dropped from the server, and so is its session.
+        if lab is not None and (not (states := server_kernel_states(lab)) or "dead" in states):
             raise KernelDied(f"the kernel died while waiting for {what}; server log "
                              f"({lab.log_path}):\n{lab.log_tail()}")
         time.sleep(interval)
@@ -189,6 +190,7 @@ def ran_all(notebook, lab):
     """Run -> Run All Cells from the menu bar; wait until every code cell has run."""
     page = notebook
     t0 = time.monotonic()
+    wait_for(lambda: server_kernel_states(lab), 120, "the notebook's kernel session", page)
     # The kernel loads the course crate at start-up (cold cache: minutes). Both the page's
     # indicator and the server must say idle.
     wait_for(lambda: notebook_state(page)["status"] == "idle" and server_kernel_states(lab) == ["idle"],

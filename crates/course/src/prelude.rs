@@ -12,7 +12,9 @@ pub use candle_core::{self, DType, Device, Tensor, D};
 pub use heatmap::{heatmap, side_by_side, Figure, Heatmap, TensorDisplay};
 pub use jacobian::nn::{Linear, Module, ReLU, Sequential, Sigmoid, Tanh};
 pub use jacobian::ops::{relu, sigmoid, tanh};
-pub use jacobian::rng::{manual_seed, rand, randn, Generator};
+// Only the explicit generator: in a notebook, globals do not carry over between cells (each
+// cell is its own compiled library), so `manual_seed` in one cell would not seed `randn` in the next.
+pub use jacobian::rng::Generator;
 pub use jacobian::{
     chain, gradcheck, gradient, hessian, jacfwd, jacobian, jacobian_with, jacrev, jvp, layer_jacobian,
     linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, vjp, Activation, JacobianOptions,

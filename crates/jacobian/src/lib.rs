@@ -1,5 +1,69 @@
-//! jacobian (skeleton; being written). See issue 2.
-pub mod error;
-pub mod rng;
+//! Jacobians, gradients, Hessians, VJPs and JVPs of closures over [candle](candle_core) tensors,
+//! with closed-form layer Jacobians, a tiny `nn` and a seeded random source: the maths under the
+//! course notebook *03: Jacobian Matrix and Backpropagation*.
+//!
+//! The names follow `torch.func` and JAX. Every differentiation function takes a closure
+//! `Fn(&Tensor) -> candle_core::Result<Tensor>` and a point `x`, and returns this crate's
+//! [`Result`]:
+//!
+//! | function | computes | shape | mirrors |
+//! |---|---|---|---|
+//! | [`jacobian`], [`jacobian_with`] | `∂f_i/∂x_j` | `f(x).shape ++ x.shape`, `(m, n)` for vectors | `torch.autograd.functional.jacobian` |
+//! | [`jacrev`] / [`jacfwd`] | same, reverse / forward mode | same | `torch.func.jacrev` / `jacfwd` |
+//! | [`vjp`] / [`jvp`] | `(f(x), vᵀJ)` / `(f(x), J v)` | `x.shape` / `f(x).shape` | `torch.func.vjp` / `jvp` |
+//! | [`gradient`], [`value_and_gradient`] | `∇f` of a scalar `f` | `x.shape` | `torch.func.grad`, `jax.value_and_grad` |
+//! | [`hessian`], [`hessian_with`] | `∇²f`, exact | `(n, n)` | `torch.func.hessian` |
+//! | [`gradcheck`] | autodiff vs finite differences | report | `torch.autograd.gradcheck` |
+//!
+//! How a Jacobian is computed is a [`Strategy`] in [`JacobianOptions`]: reverse mode row by row,
+//! reverse mode vectorized over a batch-compatible closure (with a `chunk_size`), or forward mode
+//! (emulated exactly by the double-VJP trick). [`layers`] has the closed forms (`W`,
+//! `diag(1[z > 0])`, `diag(σ(1 − σ))`, `J_σ·W`, `J_h·J_g`), [`nn`] a PyTorch-shaped
+//! `Linear`/`ReLU`/`Sigmoid`/`Tanh`/`Sequential`, [`ops`] activations whose derivatives follow
+//! PyTorch (`relu'(0) = 0`), and [`rng`] a seeded generator.
+//!
+//! Two candle traps are handled for you: candle's double backward is silently wrong unless
+//! `CANDLE_GRAD_DO_NOT_DETACH` is set (see [`second_order`] for what this crate does about it),
+//! and candle's `relu'(0)` is 1 (use [`ops::relu`]).
+//!
+//! ```
+//! use jacobian::{jacobian, hessian, ops, Tensor, Device};
+//! # fn main() -> jacobian::Result<()> {
+//! // The Jacobian of a layer with ReLU is J_ReLU · W = diag(1[z > 0]) W (the course's section 5).
+//! let w = Tensor::new(&[[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]], &Device::Cpu)?;
+//! let b = Tensor::new(&[0.1f32, -0.5, 0.3], &Device::Cpu)?;
+//! let layer = |x: &Tensor| ops::relu(&(w.matmul(&x.unsqueeze(1)?)?.squeeze(1)? + &b)?);
+//! let x = Tensor::new(&[0.1f32, 0.0], &Device::Cpu)?;
+//! let j = jacobian(layer, &x)?; // z = (0.2, −0.2, 0.8): row 2 is zeroed
+//! assert_eq!(j.to_vec2::<f32>()?, [[1.0, 2.0], [0.0, 0.0], [5.0, 6.0]]);
+//!
+//! // An exact Hessian: d²/dx² sin(x²) = 2cos(x²) − 4x²sin(x²) = −2.2853 at 1.
+//! let h = hessian(|x: &Tensor| x.sqr()?.sin()?.sum_all(), &Tensor::new(&[1.0f64], &Device::Cpu)?)?;
+//! assert!((h.to_vec2::<f64>()?[0][0] + 2.2853).abs() < 1e-4);
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
 
+// `jacobian`, `hessian` and `gradcheck` are both modules and functions; the modules stay private
+// (their items are re-exported below) so that `use jacobian::jacobian;` imports only the function
+// and `jacobian::Tensor` keeps naming this crate.
+mod engine;
+pub mod error;
+mod gradcheck;
+mod hessian;
+mod jacobian;
+pub mod layers;
+pub mod nn;
+pub mod ops;
+mod products;
+pub mod rng;
+pub mod second_order;
+
+pub use candle_core::{DType, Device, Tensor};
 pub use error::{Error, Result};
+pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
+pub use hessian::{gradient, hessian, hessian_with, value_and_gradient};
+pub use jacobian::{jacfwd, jacobian, jacobian_with, jacrev, JacobianOptions, Strategy};
+pub use layers::{chain, chain_layers, layer_jacobian, linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, Activation};
+pub use nn::{Linear, Module, Sequential};
+pub use products::{jvp, vjp};

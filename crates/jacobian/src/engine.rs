@@ -1,0 +1,253 @@
+//! Crate-private building blocks shared by every differentiation function: input checks,
+//! fresh leaf variables, reverse passes with seeds, and the double-VJP trick.
+//!
+//! candle's `Tensor::backward` always seeds with ones, so a pass for output `i` is the backward
+//! of the scalar `y.flatten_all().narrow(0, i, 1).sum_all()`, and a VJP with `v` is the backward
+//! of `(y ⊙ v).sum_all()`. When an output does not reach `x`, `GradStore::get` returns `None`;
+//! the helpers here turn that into zeros (torch's `strict=False`).
+use crate::error::ClosureContext;
+use crate::{Error, Result};
+use candle_core::{DType, Device, Tensor, Var};
+
+/// Checks that `t` has a float dtype.
+pub(crate) fn check_float(function: &'static str, what: &'static str, t: &Tensor) -> Result<()> {
+    if t.dtype().is_float() {
+        Ok(())
+    } else {
+        Err(Error::DType { function, what, got: t.dtype() })
+    }
+}
+
+/// Checks that `x` is 0-d, 1-D or 2-D.
+pub(crate) fn check_rank_le2(function: &'static str, x: &Tensor) -> Result<()> {
+    if x.rank() <= 2 {
+        Ok(())
+    } else {
+        Err(Error::InputRank { function, what: "x", expected: "0-d, 1-D or 2-D", got: x.dims().to_vec() })
+    }
+}
+
+/// A fresh leaf variable holding a copy of `x`, cut from any graph `x` belongs to.
+pub(crate) fn fresh_var(x: &Tensor) -> Result<Var> {
+    Ok(Var::from_tensor(&x.detach())?)
+}
+
+/// Whether `y`'s recorded graph reaches the variable `x`.
+pub(crate) fn depends_on(y: &Tensor, x: &Var) -> bool {
+    let id = x.as_tensor().id();
+    y.id() == id || y.sorted_nodes().iter().any(|t| t.id() == id)
+}
+
+/// Gradient of `scalar` with respect to `wrt`, `None` when `scalar` does not reach it.
+/// In a thread where candle keeps gradients attached (see [`crate::second_order`]), the result
+/// carries its own graph and can be differentiated again.
+pub(crate) fn grad_of(
+    function: &'static str,
+    scalar: &Tensor,
+    wrt: &Tensor,
+    pass: impl FnOnce() -> String,
+) -> Result<Option<Tensor>> {
+    let grads = scalar.backward().in_backward(function, pass)?;
+    Ok(grads.get(wrt).cloned())
+}
+
+/// Reverse mode, one backward pass per entry of `target`: the `(m, n)` Jacobian of
+/// `target.flatten_all()` with respect to `wrt.flatten_all()`. Rows of outputs that do not reach
+/// `wrt` are zero. Results are detached.
+pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var) -> Result<Tensor> {
+    let x = wrt.as_tensor();
+    let n = x.elem_count();
+    let flat = target.flatten_all()?;
+    let m = flat.elem_count();
+    let zeros = Tensor::zeros(n, x.dtype(), x.device())?;
+    let mut rows = Vec::with_capacity(m);
+    for i in 0..m {
+        let s = flat.narrow(0, i, 1)?.sum_all()?;
+        let row = match grad_of(function, &s, x, || format!("the reverse pass for output {i}"))? {
+            Some(g) => g.flatten_all()?.detach(),
+            None => zeros.clone(),
+        };
+        rows.push(row);
+    }
+    Ok(Tensor::stack(&rows, 0)?)
+}
+
+/// Forward mode by the double-VJP trick, one reverse pass per entry of `wrt` (after one pass that
+/// builds `u ↦ Jᵀu`): column `j` is `J e_j = ∂/∂u [(Jᵀu)_j]`. Exact, but only in a thread where
+/// candle keeps gradients attached; callers go through [`crate::second_order`].
+/// Returns the `(m, n)` Jacobian of `target.flatten_all()`, detached.
+pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var) -> Result<Tensor> {
+    let x = wrt.as_tensor();
+    let n = x.elem_count();
+    let m = target.elem_count();
+    let u = Var::zeros(target.shape(), target.dtype(), target.device())?;
+    let s = (target * u.as_tensor())?.sum_all()?;
+    let jtu = match grad_of(function, &s, x, || "the pass that builds u ↦ Jᵀu for forward mode".into())? {
+        Some(g) => g.flatten_all()?,
+        None => return Ok(Tensor::zeros((m, n), x.dtype(), x.device())?),
+    };
+    let zeros = Tensor::zeros(m, target.dtype(), target.device())?;
+    let mut cols = Vec::with_capacity(n);
+    for j in 0..n {
+        let t = jtu.narrow(0, j, 1)?.sum_all()?;
+        let col = match grad_of(function, &t, u.as_tensor(), || {
+            format!("the forward-mode (double-VJP) pass for input {j}")
+        })? {
+            Some(c) => c.flatten_all()?.detach(),
+            None => zeros.clone(),
+        };
+        cols.push(col);
+    }
+    Ok(Tensor::stack(&cols, 1)?.to_dtype(x.dtype())?)
+}
+
+/// One batched reverse pass: `target` has shape `(b, ...out)` and row `k` of the batch depends
+/// only on row `k` of `wrt` (shape `(b, ...in)`). Seeds row `k` with the one-hot vector of output
+/// `start + k` and returns the `(b, n)` block of Jacobian rows `start..start + b`, detached.
+pub(crate) fn batched_rows(
+    function: &'static str,
+    target: &Tensor,
+    wrt: &Var,
+    start: usize,
+    pass: impl FnOnce() -> String,
+) -> Result<Tensor> {
+    let x = wrt.as_tensor();
+    let b = x.dim(0)?;
+    let n = x.elem_count() / b.max(1);
+    let m = target.elem_count() / b.max(1);
+    let seed = one_hot_rows(b, m, start, target.dtype(), target.device())?.reshape(target.shape())?;
+    let s = (target * seed)?.sum_all()?;
+    match grad_of(function, &s, x, pass)? {
+        Some(g) => Ok(g.reshape((b, n))?.detach()),
+        None => Ok(Tensor::zeros((b, n), x.dtype(), x.device())?),
+    }
+}
+
+/// The `(b, m)` matrix whose row `k` is the unit vector `e_{start + k}`.
+pub(crate) fn one_hot_rows(b: usize, m: usize, start: usize, dtype: DType, device: &Device) -> Result<Tensor> {
+    let mut data = vec![0f32; b * m];
+    for k in 0..b {
+        if start + k < m {
+            data[k * m + start + k] = 1.0;
+        }
+    }
+    Ok(Tensor::from_vec(data, (b, m), device)?.to_dtype(dtype)?)
+}
+
+/// `x` repeated `b` times along a new leading dimension, as a fresh leaf variable.
+pub(crate) fn repeated_var(x: &Tensor, b: usize) -> Result<Var> {
+    let mut dims = vec![b];
+    dims.extend_from_slice(x.dims());
+    let rep = x.detach().unsqueeze(0)?.broadcast_as(dims)?.contiguous()?;
+    fresh_var(&rep)
+}
+
+/// Largest `|a − b|` over all entries, computed in f64.
+pub(crate) fn max_abs_diff(a: &Tensor, b: &Tensor) -> Result<f64> {
+    let a = a.to_dtype(DType::F64)?.flatten_all()?;
+    let b = b.to_dtype(DType::F64)?.flatten_all()?;
+    if a.elem_count() == 0 {
+        return Ok(0.0);
+    }
+    Ok((a - b)?.abs()?.max(0)?.to_scalar::<f64>()?)
+}
+
+/// Largest `|a|`, computed in f64 (0 for an empty tensor).
+pub(crate) fn max_abs(a: &Tensor) -> Result<f64> {
+    let a = a.to_dtype(DType::F64)?.flatten_all()?;
+    if a.elem_count() == 0 {
+        return Ok(0.0);
+    }
+    Ok(a.abs()?.max(0)?.to_scalar::<f64>()?)
+}
+
+/// Relative tolerance used to compare two evaluations that differ only by rounding.
+pub(crate) fn rounding_tol(dtype: DType) -> f64 {
+    match dtype {
+        DType::F64 => 1e-9,
+        DType::F32 => 1e-4,
+        _ => 2e-2,
+    }
+}
+
+/// Fails with [`Error::NonFinite`] if `t` holds NaN or ±inf.
+///
+/// Fast path: the sum of all entries is finite only if every entry is; only when the sum is not
+/// finite are the entries scanned (which also tells an overflowing sum from a real NaN/inf).
+pub(crate) fn check_finite(function: &'static str, what: &'static str, t: &Tensor) -> Result<()> {
+    if t.elem_count() == 0 {
+        return Ok(());
+    }
+    let sum = t.sum_all()?.to_dtype(DType::F64)?.to_scalar::<f64>()?;
+    if sum.is_finite() {
+        return Ok(());
+    }
+    let values = t.flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?;
+    let mut count = 0;
+    let mut first = None;
+    for (i, v) in values.iter().enumerate() {
+        if !v.is_finite() {
+            count += 1;
+            if first.is_none() {
+                first = Some((i, *v));
+            }
+        }
+    }
+    match first {
+        None => Ok(()),
+        Some((flat, value)) => {
+            Err(Error::NonFinite { function, what, count, index: unravel(flat, t.dims()), value })
+        }
+    }
+}
+
+/// Turns a flat (row-major) index into a multi-index for `dims`.
+pub(crate) fn unravel(mut flat: usize, dims: &[usize]) -> Vec<usize> {
+    let mut index = vec![0; dims.len()];
+    for (k, &d) in dims.iter().enumerate().rev() {
+        if d > 0 {
+            index[k] = flat % d;
+            flat /= d;
+        }
+    }
+    index
+}
+
+/// `a ++ b` for shapes.
+pub(crate) fn concat_dims(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut v = a.to_vec();
+    v.extend_from_slice(b);
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unravel_is_row_major() {
+        assert_eq!(unravel(5, &[2, 3]), vec![1, 2]);
+        assert_eq!(unravel(0, &[]), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn check_finite_reports_first_bad_entry() {
+        let t = Tensor::new(&[[1f32, 2.0], [f32::NAN, f32::INFINITY]], &Device::Cpu).unwrap();
+        match check_finite("jacobian", "Jacobian", &t) {
+            Err(Error::NonFinite { count, index, .. }) => {
+                assert_eq!(count, 2);
+                assert_eq!(index, vec![1, 0]);
+            }
+            other => panic!("expected NonFinite, got {other:?}"),
+        }
+        // A sum that overflows is not a NaN.
+        let big = Tensor::new(&[f32::MAX, f32::MAX], &Device::Cpu).unwrap();
+        assert!(check_finite("jacobian", "Jacobian", &big).is_ok());
+    }
+
+    #[test]
+    fn one_hot_rows_places_ones() {
+        let e = one_hot_rows(2, 4, 1, DType::F32, &Device::Cpu).unwrap();
+        assert_eq!(e.to_vec2::<f32>().unwrap(), vec![vec![0., 1., 0., 0.], vec![0., 0., 1., 0.]]);
+    }
+}

@@ -1,0 +1,602 @@
+//! Jacobians of closures: [`jacobian`], [`jacrev`], [`jacfwd`], and the [`Strategy`] /
+//! [`JacobianOptions`] that choose how they are computed.
+use crate::engine::{self, concat_dims};
+use crate::error::ClosureContext;
+use crate::{second_order, Error, Result};
+use candle_core::{Tensor, Var};
+
+/// How a Jacobian is computed. Every strategy gives the same matrix (up to rounding); they differ
+/// in cost and in what they ask of the closure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
+    /// has at least four times as many entries as the input (`m ≥ 4n`, where forward mode's
+    /// `n + 1` passes are cheaper than reverse mode's `m`), otherwise [`Strategy::ReverseRows`].
+    /// `Auto` never picks [`Strategy::ReverseVectorized`], because only the caller can promise
+    /// that the closure handles a batch dimension.
+    #[default]
+    Auto,
+    /// Reverse mode, one backward pass per output entry (`m` passes), like
+    /// `torch.autograd.functional.jacobian(vectorize=False)`. Works for every closure.
+    ReverseRows,
+    /// Reverse mode, vectorized: ONE backward pass per chunk of `chunk_size` outputs (one pass in
+    /// all by default), like `torch.func.jacrev(f, chunk_size=…)`.
+    ///
+    /// candle cannot vmap a backward pass, so the batching happens in the closure instead: `f` is
+    /// called on `x` repeated `B` times, shape `(B, ...x.shape)`, and must return
+    /// `(B, ...f(x).shape)` with row `k` depending only on input row `k` (matrix products written
+    /// as `x.matmul(&w.t())`, element-wise maps and sums over the last axes all qualify; means
+    /// or norms over axis 0 do not). The backward pass is seeded with row `k` = `e_{start+k}`.
+    /// Unless [`JacobianOptions::verify_vectorized`] is turned off, the first batch row is
+    /// checked against `f(x)` and the first Jacobian row against a single reverse pass, and a
+    /// mismatch is reported as [`Error::NotBatchable`]. The batched forward costs `B` evaluations
+    /// of `f`; the memory bound is `chunk_size` copies of the graph.
+    ReverseVectorized,
+    /// Forward mode, for `n ≪ m`, like `torch.func.jacfwd`. candle has no forward-mode AD, so
+    /// each column `J e_j` is a JVP obtained by the *double-VJP trick*: one reverse pass builds
+    /// `g(u) = Jᵀu` with its graph kept, then one reverse pass per input differentiates `g_j`
+    /// with respect to `u`. This is exact (it is not finite differences) and costs `n + 1`
+    /// reverse passes, each over a graph about twice the size of `f`'s; it relies on exact
+    /// second-order gradients (see [`crate::second_order`]).
+    Forward,
+}
+
+/// Options for [`jacobian_with`] and [`crate::hessian_with`]. Build with [`JacobianOptions::new`]
+/// (or `default()`) and the builder methods, or set the public fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JacobianOptions {
+    /// Which strategy; [`Strategy::Auto`] by default.
+    pub strategy: Strategy,
+    /// For [`Strategy::ReverseVectorized`]: at most this many outputs per batched pass
+    /// (`None`: all `m` at once). Must be at least 1. Ignored by the other strategies.
+    pub chunk_size: Option<usize>,
+    /// If `true`, an output that does not depend on `x` at all is an [`Error::Independent`];
+    /// if `false` (the default, like torch's `strict=False`) its Jacobian is all zeros.
+    pub strict: bool,
+    /// If `true` (the default), a result holding NaN or ±inf is reported as
+    /// [`Error::NonFinite`] instead of being returned.
+    pub check_finite: bool,
+    /// If `true` (the default), [`Strategy::ReverseVectorized`] checks once that the closure is
+    /// batch-compatible (see there).
+    pub verify_vectorized: bool,
+}
+
+impl Default for JacobianOptions {
+    fn default() -> Self {
+        Self { strategy: Strategy::Auto, chunk_size: None, strict: false, check_finite: true, verify_vectorized: true }
+    }
+}
+
+impl JacobianOptions {
+    /// The defaults: [`Strategy::Auto`], no chunking, not strict, finite check on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Reverse mode, one pass per output ([`Strategy::ReverseRows`]).
+    pub fn reverse() -> Self {
+        Self::default().strategy(Strategy::ReverseRows)
+    }
+    /// Reverse mode, vectorized over a batch-compatible closure ([`Strategy::ReverseVectorized`]),
+    /// at most `chunk_size` outputs per pass (`None`: all at once).
+    pub fn reverse_vectorized(chunk_size: Option<usize>) -> Self {
+        Self { chunk_size, ..Self::default().strategy(Strategy::ReverseVectorized) }
+    }
+    /// Forward mode ([`Strategy::Forward`]).
+    pub fn forward() -> Self {
+        Self::default().strategy(Strategy::Forward)
+    }
+    /// Sets [`JacobianOptions::strategy`].
+    pub fn strategy(mut self, strategy: Strategy) -> Self {
+        self.strategy = strategy;
+        self
+    }
+    /// Sets [`JacobianOptions::chunk_size`].
+    pub fn chunk_size(mut self, chunk_size: usize) -> Self {
+        self.chunk_size = Some(chunk_size);
+        self
+    }
+    /// Sets [`JacobianOptions::strict`].
+    pub fn strict(mut self, strict: bool) -> Self {
+        self.strict = strict;
+        self
+    }
+    /// Sets [`JacobianOptions::check_finite`].
+    pub fn check_finite(mut self, check_finite: bool) -> Self {
+        self.check_finite = check_finite;
+        self
+    }
+    /// Sets [`JacobianOptions::verify_vectorized`].
+    pub fn verify_vectorized(mut self, verify: bool) -> Self {
+        self.verify_vectorized = verify;
+        self
+    }
+
+    pub(crate) fn validate(&self, function: &'static str) -> Result<()> {
+        if self.chunk_size == Some(0) {
+            return Err(Error::InvalidOption {
+                function,
+                option: "chunk_size",
+                expected: "at least 1 (or None for all outputs at once)",
+                got: "0".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The strategy actually used for `m` outputs and `n` inputs.
+    pub fn resolve(&self, m: usize, n: usize) -> Strategy {
+        match self.strategy {
+            Strategy::Auto if n > 0 && m >= 4 * n => Strategy::Forward,
+            Strategy::Auto => Strategy::ReverseRows,
+            s => s,
+        }
+    }
+}
+
+/// `f`, evaluated at `x` on a fresh leaf variable, with the checks every Jacobian needs.
+pub(crate) struct Evaluated {
+    pub(crate) xv: Var,
+    pub(crate) y: Tensor,
+}
+
+/// Checks `x` (rank ≤ 2 when `rank_le2`, float dtype), makes a fresh variable and evaluates `f`.
+pub(crate) fn evaluate<F>(function: &'static str, f: &F, x: &Tensor, rank_le2: bool) -> Result<Evaluated>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    if rank_le2 {
+        engine::check_rank_le2(function, x)?;
+    }
+    engine::check_float(function, "x", x)?;
+    let xv = engine::fresh_var(x)?;
+    let y = f(xv.as_tensor()).in_closure(function, || "the forward pass at x".into())?;
+    engine::check_float(function, "the closure's output", &y)?;
+    Ok(Evaluated { xv, y })
+}
+
+/// Evaluates `f` on `x` repeated `b` times and checks the batch shape `(b, ...out_dims)`.
+pub(crate) fn evaluate_batch<F>(
+    function: &'static str,
+    f: &F,
+    x: &Tensor,
+    b: usize,
+    start: usize,
+    out_dims: &[usize],
+) -> Result<(Var, Tensor)>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    let xr = engine::repeated_var(x, b)?;
+    let yr = f(xr.as_tensor()).in_closure(function, || {
+        format!("the vectorized pass for rows {start}..{} (x repeated {b} times along a new axis 0)", start + b)
+    })?;
+    let expected = concat_dims(&[b], out_dims);
+    if yr.dims() != expected.as_slice() {
+        return Err(Error::NotBatchable {
+            function,
+            detail: format!(
+                "given x repeated to shape {:?}, f returned shape {:?}, expected {expected:?}",
+                xr.dims(),
+                yr.dims()
+            ),
+        });
+    }
+    Ok((xr, yr))
+}
+
+/// Checks that row 0 of a batched evaluation equals the plain evaluation.
+pub(crate) fn verify_batch_row(function: &'static str, y: &Tensor, yr: &Tensor) -> Result<()> {
+    let diff = engine::max_abs_diff(&yr.get(0)?, y)?;
+    let tol = engine::rounding_tol(y.dtype()) * (1.0 + engine::max_abs(y)?);
+    if diff.is_nan() || diff > tol {
+        return Err(Error::NotBatchable {
+            function,
+            detail: format!("row 0 of f(x repeated) differs from f(x) by {diff:e} (tolerance {tol:e})"),
+        });
+    }
+    Ok(())
+}
+
+/// Shapes and sizes of a Jacobian problem.
+struct Dims {
+    input: Vec<usize>,
+    output: Vec<usize>,
+    n: usize,
+    m: usize,
+}
+
+impl Dims {
+    fn of(x: &Tensor, y: &Tensor) -> Self {
+        Self { input: x.dims().to_vec(), output: y.dims().to_vec(), n: x.elem_count(), m: y.elem_count() }
+    }
+    fn result(&self) -> Vec<usize> {
+        concat_dims(&self.output, &self.input)
+    }
+}
+
+/// The Jacobian of `f` at `x`, with [`Strategy::Auto`] and the default options.
+///
+/// **Computes** `J[i, j] = ∂f_i/∂x_j` for `f: Rⁿ → Rᵐ`.
+///
+/// **Mode:** chosen from the shapes, see [`Strategy::Auto`]; use [`jacobian_with`], [`jacrev`] or
+/// [`jacfwd`] to choose.
+///
+/// **Shape:** `f(x).shape ++ x.shape`. For 1-D `x` of length `n` and 1-D output of length `m`
+/// that is `(m, n)`; a 0-d output gives `(n,)`, a 0-d input gives `(m,)` (as torch does), and a
+/// 2-D input `(p, q)` gives `(m, p, q)`. Empty inputs or outputs give an empty result of that
+/// shape without any backward pass. dtype: that of `x`.
+///
+/// **Errors:** [`Error::InputRank`] if `x` has rank > 2; [`Error::DType`] if `x` or `f(x)` is not
+/// a float tensor; [`Error::Closure`] if `f` fails (with the pass); [`Error::Backward`] if candle
+/// cannot differentiate an op; [`Error::NonFinite`] if the Jacobian holds NaN or ±inf. An output
+/// that does not depend on `x` gives zeros (see [`JacobianOptions::strict`]).
+///
+/// **Mirrors** `torch.autograd.functional.jacobian(f, x)` and `jax.jacobian`.
+///
+/// **Example** (the course's `f(x, y) = (x² + y, xy, sin x)` at `(1, 2)`):
+/// ```
+/// use jacobian::{jacobian, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// let f = |x: &Tensor| -> candle_core::Result<Tensor> {
+///     let (a, b) = (x.get(0)?, x.get(1)?);
+///     Tensor::stack(&[(a.sqr()? + &b)?, (&a * &b)?, a.sin()?], 0)
+/// };
+/// let x = Tensor::new(&[1.0f32, 2.0], &Device::Cpu)?;
+/// let j = jacobian(f, &x)?;
+/// assert_eq!(j.dims(), &[3, 2]);
+/// let j = j.to_vec2::<f32>()?;
+/// assert_eq!(j[0], [2.0, 1.0]); // ∂(x²+y) = (2x, 1)
+/// assert_eq!(j[1], [2.0, 1.0]); // ∂(xy)   = (y, x)
+/// assert!((j[2][0] - 1f32.cos()).abs() < 1e-6 && j[2][1] == 0.0); // ∂ sin x = (cos x, 0)
+/// # Ok(()) }
+/// ```
+pub fn jacobian<F>(f: F, x: &Tensor) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    jacobian_impl("jacobian", &f, x, &JacobianOptions::default())
+}
+
+/// The Jacobian of `f` at `x` with explicit [`JacobianOptions`] (strategy, chunk size, strict).
+///
+/// Same shapes, dtype and errors as [`jacobian`], plus [`Error::InvalidOption`] for
+/// `chunk_size = Some(0)`, [`Error::Independent`] in strict mode, and [`Error::NotBatchable`]
+/// when [`Strategy::ReverseVectorized`] finds that the closure does not batch.
+///
+/// **Mirrors** `torch.autograd.functional.jacobian(f, x, strict=…, vectorize=…, strategy=…)`
+/// and `torch.func.jacrev(f, chunk_size=…)`.
+///
+/// ```
+/// use jacobian::{jacobian_with, JacobianOptions, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// let w = Tensor::new(&[[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]], &Device::Cpu)?;
+/// // Batch-compatible: x of shape (n,) or (B, n) times Wᵀ.
+/// let f = |x: &Tensor| x.unsqueeze(x.rank() - 1)?.broadcast_matmul(&w.t()?)?.squeeze(x.rank() - 1);
+/// let x = Tensor::new(&[1.0f32, 1.0], &Device::Cpu)?;
+/// let j = jacobian_with(f, &x, &JacobianOptions::reverse_vectorized(Some(2)))?;
+/// assert_eq!(j.to_vec2::<f32>()?, w.to_vec2::<f32>()?); // the Jacobian of Wx is W
+/// # Ok(()) }
+/// ```
+pub fn jacobian_with<F>(f: F, x: &Tensor, options: &JacobianOptions) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    jacobian_impl("jacobian", &f, x, options)
+}
+
+/// The Jacobian by reverse mode, one backward pass per output ([`Strategy::ReverseRows`]).
+///
+/// Best when `m ≤ n`. Same shapes, dtype and errors as [`jacobian`]. For the vectorized reverse
+/// mode use [`jacobian_with`] and [`JacobianOptions::reverse_vectorized`].
+///
+/// **Mirrors** `torch.func.jacrev(f)(x)` and `jax.jacrev(f)(x)` (values; torch vmaps the backward
+/// pass, candle cannot, see [`Strategy::ReverseVectorized`]).
+///
+/// ```
+/// use jacobian::{jacrev, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// // f(x) = Σ x², J = 2xᵀ, shape (n,) because the output is 0-d.
+/// let x = Tensor::new(&[1.0f32, -2.0, 3.0], &Device::Cpu)?;
+/// let j = jacrev(|x: &Tensor| x.sqr()?.sum_all(), &x)?;
+/// assert_eq!(j.to_vec1::<f32>()?, [2.0, -4.0, 6.0]);
+/// # Ok(()) }
+/// ```
+pub fn jacrev<F>(f: F, x: &Tensor) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    jacobian_impl("jacrev", &f, x, &JacobianOptions::reverse())
+}
+
+/// The Jacobian by forward mode ([`Strategy::Forward`]): `n` JVPs by the double-VJP trick.
+///
+/// Best when `n ≪ m`. Same shapes, dtype and errors as [`jacobian`], plus
+/// [`Error::SecondOrder`] if exact second-order gradients cannot be enabled. The closure runs in
+/// the calling thread; only the reverse passes may move to a helper thread (see
+/// [`crate::second_order`]).
+///
+/// **Mirrors** `torch.func.jacfwd(f)(x)` and `jax.jacfwd(f)(x)`.
+///
+/// ```
+/// use jacobian::{jacfwd, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// // f(t) = (t, t², t³) for a 0-d t: J = (1, 2t, 3t²), shape (3,).
+/// let t = Tensor::new(2.0f64, &Device::Cpu)?;
+/// let f = |t: &Tensor| Tensor::stack(&[t.clone(), t.sqr()?, t.powf(3.0)?], 0);
+/// assert_eq!(jacfwd(f, &t)?.to_vec1::<f64>()?, [1.0, 4.0, 12.0]);
+/// # Ok(()) }
+/// ```
+pub fn jacfwd<F>(f: F, x: &Tensor) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    jacobian_impl("jacfwd", &f, x, &JacobianOptions::forward())
+}
+
+pub(crate) fn jacobian_impl<F>(function: &'static str, f: &F, x: &Tensor, options: &JacobianOptions) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    options.validate(function)?;
+    let Evaluated { xv, y } = evaluate(function, f, x, true)?;
+    let dims = Dims::of(x, &y);
+    let zeros = || -> Result<Tensor> { Ok(Tensor::zeros(dims.result(), x.dtype(), x.device())?) };
+    if dims.m == 0 || dims.n == 0 {
+        return zeros();
+    }
+    if !engine::depends_on(&y, &xv) {
+        if options.strict {
+            return Err(Error::Independent { function });
+        }
+        return zeros();
+    }
+    let flat = match options.resolve(dims.m, dims.n) {
+        Strategy::ReverseRows | Strategy::Auto => engine::reverse_rows(function, &y, &xv)?,
+        Strategy::Forward => {
+            let (y, xv) = (y.clone(), xv.clone());
+            second_order::run(function, move || engine::forward_columns(function, &y, &xv))?
+        }
+        Strategy::ReverseVectorized => {
+            let chunk = options.chunk_size.unwrap_or(dims.m).min(dims.m);
+            let mut blocks = Vec::with_capacity(dims.m.div_ceil(chunk));
+            let mut start = 0;
+            while start < dims.m {
+                let b = chunk.min(dims.m - start);
+                let (xr, yr) = evaluate_batch(function, f, x, b, start, &dims.output)?;
+                if options.verify_vectorized && start == 0 {
+                    verify_batch_row(function, &y, &yr)?;
+                }
+                blocks.push(engine::batched_rows(function, &yr, &xr, start, || {
+                    format!("the vectorized reverse pass for rows {start}..{}", start + b)
+                })?);
+                start += b;
+            }
+            let j = Tensor::cat(&blocks, 0)?;
+            if options.verify_vectorized {
+                verify_first_row(function, &y, &xv, &j)?;
+            }
+            j
+        }
+    };
+    finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite)
+}
+
+/// Compares row 0 of a vectorized Jacobian with one plain reverse pass.
+fn verify_first_row(function: &'static str, y: &Tensor, xv: &Var, j: &Tensor) -> Result<()> {
+    let s = y.flatten_all()?.narrow(0, 0, 1)?.sum_all()?;
+    let x = xv.as_tensor();
+    let row = match engine::grad_of(function, &s, x, || "the check of the vectorized row 0".into())? {
+        Some(g) => g.flatten_all()?,
+        None => Tensor::zeros(x.elem_count(), x.dtype(), x.device())?,
+    };
+    let got = j.get(0)?;
+    let diff = engine::max_abs_diff(&got, &row)?;
+    let tol = engine::rounding_tol(x.dtype()) * (1.0 + engine::max_abs(&row)?);
+    if diff.is_nan() || diff > tol {
+        return Err(Error::NotBatchable {
+            function,
+            detail: format!("Jacobian row 0 from the batched pass differs from a single VJP by {diff:e} (tolerance {tol:e})"),
+        });
+    }
+    Ok(())
+}
+
+/// Reshapes the flat `(m, n)` result, casts to `x`'s dtype, checks it is finite.
+pub(crate) fn finish(
+    function: &'static str,
+    what: &'static str,
+    flat: Tensor,
+    dims: &[usize],
+    x: &Tensor,
+    check_finite: bool,
+) -> Result<Tensor> {
+    let out = flat.reshape(dims)?.to_dtype(x.dtype())?.detach();
+    if check_finite {
+        engine::check_finite(function, what, &out)?;
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::{DType, Device};
+
+    fn seed_f(x: &Tensor) -> candle_core::Result<Tensor> {
+        // f(x, y) = (x² + y, xy, sin x)
+        let (a, b) = (x.get(0)?, x.get(1)?);
+        Tensor::stack(&[(a.sqr()? + &b)?, (&a * &b)?, a.sin()?], 0)
+    }
+
+    fn all_strategies() -> Vec<JacobianOptions> {
+        vec![
+            JacobianOptions::new(),
+            JacobianOptions::reverse(),
+            JacobianOptions::forward(),
+        ]
+    }
+
+    #[test]
+    fn seed_function_every_strategy() {
+        // J = [[2x, 1], [y, x], [cos x, 0]] at (1, 2)
+        let x = Tensor::new(&[1.0f64, 2.0], &Device::Cpu).unwrap();
+        for o in all_strategies() {
+            let j = jacobian_with(seed_f, &x, &o).unwrap().to_vec2::<f64>().unwrap();
+            assert_eq!(j[0], [2.0, 1.0], "{o:?}");
+            assert_eq!(j[1], [2.0, 1.0], "{o:?}");
+            assert!((j[2][0] - 1f64.cos()).abs() < 1e-15 && j[2][1] == 0.0, "{o:?}");
+        }
+    }
+
+    #[test]
+    fn zero_d_input_and_output_shapes() {
+        let t = Tensor::new(0.5f32, &Device::Cpu).unwrap();
+        // f(t) = (sin t, cos t): J = (cos t, −sin t), shape (2,)
+        let f = |t: &Tensor| Tensor::stack(&[t.sin()?, t.cos()?], 0);
+        for o in all_strategies() {
+            let j = jacobian_with(f, &t, &o).unwrap();
+            assert_eq!(j.dims(), &[2]);
+            let j = j.to_vec1::<f32>().unwrap();
+            assert!((j[0] - 0.5f32.cos()).abs() < 1e-6 && (j[1] + 0.5f32.sin()).abs() < 1e-6);
+        }
+        // f(x) = Σ x³: J = 3x², shape (n,)
+        let x = Tensor::new(&[1.0f32, 2.0], &Device::Cpu).unwrap();
+        let j = jacobian(|x: &Tensor| x.powf(3.0)?.sum_all(), &x).unwrap();
+        assert_eq!(j.to_vec1::<f32>().unwrap(), [3.0, 12.0]);
+    }
+
+    #[test]
+    fn two_d_input_gives_out_shape_then_in_shape() {
+        // f(X) = X · c (row sums weighted), X of shape (2, 3), output (2,): ∂f_i/∂X_kl = δ_ik c_l
+        let c = Tensor::new(&[[1.0f64], [2.0], [3.0]], &Device::Cpu).unwrap();
+        let x = Tensor::zeros((2, 3), DType::F64, &Device::Cpu).unwrap();
+        let f = |x: &Tensor| x.matmul(&c)?.squeeze(1);
+        for o in all_strategies() {
+            let j = jacobian_with(f, &x, &o).unwrap();
+            assert_eq!(j.dims(), &[2, 2, 3]);
+            let j = j.to_vec3::<f64>().unwrap();
+            assert_eq!(j[0], vec![vec![1., 2., 3.], vec![0., 0., 0.]]);
+            assert_eq!(j[1], vec![vec![0., 0., 0.], vec![1., 2., 3.]]);
+        }
+    }
+
+    #[test]
+    fn rank_three_input_is_an_error() {
+        let x = Tensor::zeros((2, 3, 4), DType::F32, &Device::Cpu).unwrap();
+        let e = jacobian(|x: &Tensor| Ok(x.clone()), &x).unwrap_err();
+        assert_eq!(e.to_string(), "jacobian: x must be 0-d, 1-D or 2-D, got shape [2, 3, 4]");
+    }
+
+    #[test]
+    fn integer_input_is_an_error() {
+        let x = Tensor::new(&[1u32, 2], &Device::Cpu).unwrap();
+        let e = jacobian(|x: &Tensor| Ok(x.clone()), &x).unwrap_err();
+        assert!(matches!(e, Error::DType { what: "x", .. }), "{e}");
+    }
+
+    #[test]
+    fn independent_output_is_zero_or_strict_error() {
+        let x = Tensor::new(&[1.0f32, 2.0], &Device::Cpu).unwrap();
+        let c = Tensor::new(&[5.0f32, 6.0, 7.0], &Device::Cpu).unwrap();
+        let f = |_: &Tensor| Ok(c.clone());
+        for o in all_strategies() {
+            let j = jacobian_with(f, &x, &o).unwrap();
+            assert_eq!(j.to_vec2::<f32>().unwrap(), vec![vec![0.0; 2]; 3]);
+            let e = jacobian_with(f, &x, &o.clone().strict(true)).unwrap_err();
+            assert!(matches!(e, Error::Independent { .. }), "{e}");
+        }
+        // Partly independent: f = (x0, 3): second row is zero even in strict mode.
+        let f = |x: &Tensor| Tensor::stack(&[x.get(0)?, Tensor::new(3.0f32, &Device::Cpu)?], 0);
+        let j = jacobian_with(f, &x, &JacobianOptions::reverse().strict(true)).unwrap();
+        assert_eq!(j.to_vec2::<f32>().unwrap(), vec![vec![1.0, 0.0], vec![0.0, 0.0]]);
+    }
+
+    #[test]
+    fn empty_input_and_output() {
+        let x = Tensor::zeros(0, DType::F32, &Device::Cpu).unwrap();
+        let j = jacobian(|x: &Tensor| x.sum_keepdim(0)?.broadcast_as(3), &x).unwrap();
+        assert_eq!(j.dims(), &[3, 0]);
+        let x = Tensor::new(&[1.0f32, 2.0], &Device::Cpu).unwrap();
+        let j = jacobian(|x: &Tensor| x.narrow(0, 0, 0), &x).unwrap();
+        assert_eq!(j.dims(), &[0, 2]);
+    }
+
+    #[test]
+    fn closure_error_is_passed_through_with_context() {
+        let x = Tensor::new(&[1.0f32, 2.0], &Device::Cpu).unwrap();
+        let e = jacobian(|_: &Tensor| Err(candle_core::Error::Msg("boom".into())), &x).unwrap_err();
+        assert!(matches!(e, Error::Closure { .. }));
+        assert_eq!(e.to_string(), "jacobian: the closure f failed during the forward pass at x: boom");
+        // In the vectorized pass: a closure that only accepts 1-D input.
+        let f = |x: &Tensor| {
+            if x.rank() != 1 {
+                candle_core::bail!("want 1-D")
+            }
+            x.sin()
+        };
+        let e = jacobian_with(f, &x, &JacobianOptions::reverse_vectorized(None)).unwrap_err();
+        assert!(e.to_string().contains("vectorized pass for rows 0..2"), "{e}");
+    }
+
+    #[test]
+    fn non_finite_is_reported() {
+        // d/dx sqrt(x) at 0 = inf
+        let x = Tensor::new(&[0.0f32, 1.0], &Device::Cpu).unwrap();
+        let e = jacobian(|x: &Tensor| x.sqrt(), &x).unwrap_err();
+        match e {
+            Error::NonFinite { index, value, .. } => {
+                assert_eq!(index, vec![0, 0]);
+                assert!(value.is_infinite());
+            }
+            other => panic!("{other}"),
+        }
+        let j = jacobian_with(|x: &Tensor| x.sqrt(), &x, &JacobianOptions::new().check_finite(false)).unwrap();
+        assert!(j.to_vec2::<f32>().unwrap()[0][0].is_infinite());
+    }
+
+    #[test]
+    fn chunk_size_zero_is_invalid() {
+        let x = Tensor::new(&[1.0f32], &Device::Cpu).unwrap();
+        let e = jacobian_with(|x: &Tensor| x.sin(), &x, &JacobianOptions::reverse_vectorized(Some(0))).unwrap_err();
+        assert!(matches!(e, Error::InvalidOption { option: "chunk_size", .. }), "{e}");
+    }
+
+    #[test]
+    fn vectorized_matches_rows_with_chunks() {
+        let w = Tensor::new(&[[0.5f64, -1.0, 2.0], [1.5, 0.25, -0.75]], &Device::Cpu).unwrap();
+        // f(x) = tanh(W x)·x0-free, written batch-compatibly: (…, n) → (…, m)
+        let f = |x: &Tensor| x.broadcast_matmul(&w.t()?.contiguous()?)?.tanh();
+        let x = Tensor::new(&[[0.1f64, 0.2, -0.3]], &Device::Cpu).unwrap().squeeze(0).unwrap();
+        // closure on 1-D input: use unsqueeze so matmul is 2-D
+        let g = |x: &Tensor| {
+            if x.rank() == 1 {
+                f(&x.unsqueeze(0)?)?.squeeze(0)
+            } else {
+                f(x)
+            }
+        };
+        let rows = jacobian_with(g, &x, &JacobianOptions::reverse()).unwrap();
+        for chunk in [None, Some(1), Some(2), Some(5)] {
+            let v = jacobian_with(g, &x, &JacobianOptions::reverse_vectorized(chunk)).unwrap();
+            assert!(engine::max_abs_diff(&rows, &v).unwrap() < 1e-15, "{chunk:?}");
+        }
+    }
+
+    #[test]
+    fn vectorized_detects_batch_mixing_closure() {
+        // Subtracting the mean over axis 0 mixes batch rows: for 1-D x it is x − mean(x), for a
+        // batch it is row − mean(rows) = 0.
+        let f = |x: &Tensor| x.broadcast_sub(&x.mean_keepdim(0)?);
+        let x = Tensor::new(&[1.0f32, 2.0, 4.0], &Device::Cpu).unwrap();
+        let e = jacobian_with(f, &x, &JacobianOptions::reverse_vectorized(None)).unwrap_err();
+        assert!(matches!(e, Error::NotBatchable { .. }), "{e}");
+    }
+
+    #[test]
+    fn auto_resolution() {
+        let o = JacobianOptions::new();
+        assert_eq!(o.resolve(8, 2), Strategy::Forward);
+        assert_eq!(o.resolve(7, 2), Strategy::ReverseRows);
+        assert_eq!(o.resolve(1, 100), Strategy::ReverseRows);
+    }
+}

@@ -1,0 +1,161 @@
+//! Element-wise activations whose autodiff derivatives follow PyTorch and the course, plus
+//! `diag`.
+//!
+//! They return `candle_core::Result`, so a function item can be passed straight to the
+//! differentiation functions: `jacobian(ops::relu, &z)`.
+//!
+//! Why not candle's own: `Tensor::relu` differentiates to `relu'(0) = 1` in candle 0.11, whereas
+//! PyTorch and the course's `J_ReLU = diag(1[z > 0])` use 0; and `1 / (1 + e^{−x})` written with
+//! candle ops gives NaN gradients for large negative `x` (`0 · ∞`).
+use candle_core::{Result, Tensor};
+
+/// ReLU, `max(z, 0)`, with the derivative `1[z > 0]` (so `relu'(0) = 0`, as in PyTorch).
+///
+/// Built as `where(z ≤ 0, 0, z)`: the mask is an integer tensor, which candle does not
+/// differentiate, and `where_cond` sends the cotangent only to the selected branch, so the
+/// derivative is exactly `1[z > 0]` at every order. Negative inputs give `+0.0`; NaN stays NaN.
+/// Any shape; float dtypes.
+///
+/// **Mirrors** `torch.relu` (values and gradient).
+///
+/// ```
+/// use jacobian::{jacobian, ops, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// let z = Tensor::new(&[2.0f32, 0.0, -1.0], &Device::Cpu)?;
+/// assert_eq!(ops::relu(&z)?.to_vec1::<f32>()?, [2.0, 0.0, 0.0]);
+/// let j = jacobian(ops::relu, &z)?; // diag(1[z > 0]): 0 at exactly 0
+/// assert_eq!(j.to_vec2::<f32>()?, [[1.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]);
+/// # Ok(()) }
+/// ```
+pub fn relu(z: &Tensor) -> Result<Tensor> {
+    z.le(0.0)?.where_cond(&z.zeros_like()?, z)
+}
+
+/// The logistic sigmoid `σ(z) = 1 / (1 + e^{−z})`, computed without overflow.
+///
+/// With `a = e^{−|z|} ∈ (0, 1]`: `σ(z) = 1/(1 + a)` for `z ≥ 0` and `a/(1 + a)` for `z < 0`.
+/// Both branches stay finite for every finite `z`, so autodiff gives `σ(1 − σ)` everywhere
+/// (the textbook `1/(1 + e^{−z})` written with candle ops gives NaN gradients for `z ≲ −88` in
+/// f32), and small values keep full relative precision. NaN stays NaN. Any shape; float dtypes.
+///
+/// **Mirrors** `torch.sigmoid`.
+///
+/// ```
+/// use jacobian::{ops, Tensor, Device};
+/// # fn main() -> candle_core::Result<()> {
+/// let z = Tensor::new(&[0.0f64], &Device::Cpu)?;
+/// assert_eq!(ops::sigmoid(&z)?.to_vec1::<f64>()?, [0.5]);
+/// # Ok(()) }
+/// ```
+pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
+    let a = z.abs()?.neg()?.exp()?;
+    let positive = (&a + 1.0)?.recip()?;
+    let negative = (&a * &positive)?;
+    z.ge(0.0)?.where_cond(&positive, &negative)
+}
+
+/// `tanh(z)`, candle's own (its derivative `1 − tanh²` is exact). Provided for symmetry with
+/// [`relu`] and [`sigmoid`]. **Mirrors** `torch.tanh`.
+pub fn tanh(z: &Tensor) -> Result<Tensor> {
+    z.tanh()
+}
+
+/// `relu'(z) = 1[z > 0]` element-wise, in `z`'s dtype (0 at exactly 0, as in PyTorch).
+pub fn relu_derivative(z: &Tensor) -> Result<Tensor> {
+    z.gt(0.0)?.to_dtype(z.dtype())
+}
+
+/// `σ'(z) = σ(z)(1 − σ(z))` element-wise.
+pub fn sigmoid_derivative(z: &Tensor) -> Result<Tensor> {
+    let s = sigmoid(z)?;
+    &s * (1.0 - &s)?
+}
+
+/// `tanh'(z) = 1 − tanh²(z)` element-wise.
+pub fn tanh_derivative(z: &Tensor) -> Result<Tensor> {
+    1.0 - z.tanh()?.sqr()?
+}
+
+/// The square matrix with `v` on its diagonal: `(n,)` → `(n, n)`. A 0-d `v` is treated as `(1,)`.
+///
+/// **Mirrors** `torch.diag(v)` for 1-D `v`.
+///
+/// ```
+/// use jacobian::{ops, Tensor, Device};
+/// # fn main() -> candle_core::Result<()> {
+/// let d = ops::diag(&Tensor::new(&[1.0f32, 2.0], &Device::Cpu)?)?;
+/// assert_eq!(d.to_vec2::<f32>()?, [[1.0, 0.0], [0.0, 2.0]]);
+/// # Ok(()) }
+/// ```
+pub fn diag(v: &Tensor) -> Result<Tensor> {
+    let v = v.flatten_all()?;
+    if v.rank() != 1 {
+        candle_core::bail!("diag: v must be 1-D, got shape {:?}", v.dims())
+    }
+    let n = v.dim(0)?;
+    Tensor::eye(n, v.dtype(), v.device())?.broadcast_mul(&v.unsqueeze(0)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{gradient, hessian, jacobian};
+    use candle_core::Device;
+
+    #[test]
+    fn relu_gradient_at_zero_is_zero() {
+        // relu'(z) = 1[z > 0]: (1, 0, 0) at (1, 0, −1); candle's Tensor::relu would give 1 at 0.
+        let z = Tensor::new(&[1.0f32, 0.0, -1.0], &Device::Cpu).unwrap();
+        let g = gradient(|z: &Tensor| relu(z)?.sum_all(), &z).unwrap();
+        assert_eq!(g.to_vec1::<f32>().unwrap(), [1.0, 0.0, 0.0]);
+        // Negative inputs give +0.0, not −0.0.
+        let r = relu(&z).unwrap().to_vec1::<f32>().unwrap();
+        assert!(r[2] == 0.0 && r[2].is_sign_positive());
+        let nan = Tensor::new(&[f32::NAN], &Device::Cpu).unwrap();
+        assert!(relu(&nan).unwrap().to_vec1::<f32>().unwrap()[0].is_nan());
+        assert!(sigmoid(&nan).unwrap().to_vec1::<f32>().unwrap()[0].is_nan());
+        // relu'' = 0 everywhere
+        let h = hessian(|z: &Tensor| relu(z)?.sqr()?.sum_all(), &z).unwrap();
+        // f = Σ relu(z)², f'' = diag(2·1[z > 0])
+        assert_eq!(h.to_vec2::<f32>().unwrap(), [[2.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]);
+    }
+
+    #[test]
+    fn sigmoid_is_accurate_and_stable() {
+        let zs = [-200.0f64, -80.0, -10.0, 0.0, 10.0, 80.0, 200.0];
+        let z = Tensor::new(&zs.map(|v| v as f32), &Device::Cpu).unwrap();
+        let s = sigmoid(&z).unwrap().to_vec1::<f32>().unwrap();
+        for (zi, si) in zs.iter().zip(&s) {
+            let exact = 1.0 / (1.0 + (-zi).exp());
+            // relative precision down to f32's normal range (σ(−80) ≈ 1.8e−35)
+            let tol = if exact > 1e-37 { 1e-6 * exact } else { 1e-38 };
+            assert!((exact - *si as f64).abs() <= tol, "σ({zi}) = {si}, exact {exact}");
+        }
+        // σ' = σ(1 − σ), finite everywhere
+        let j = jacobian(sigmoid, &z).unwrap().to_vec2::<f32>().unwrap();
+        for (i, zi) in zs.iter().enumerate() {
+            let sig = 1.0 / (1.0 + (-zi).exp());
+            assert!((j[i][i] as f64 - sig * (1.0 - sig)).abs() < 1e-7, "σ'({zi}) = {}", j[i][i]);
+        }
+    }
+
+    #[test]
+    fn derivatives_match_autodiff() {
+        let z = Tensor::new(&[-1.5f64, -0.2, 0.0, 0.7, 3.0], &Device::Cpu).unwrap();
+        for (f, d) in [
+            (relu as fn(&Tensor) -> Result<Tensor>, relu_derivative as fn(&Tensor) -> Result<Tensor>),
+            (sigmoid, sigmoid_derivative),
+            (tanh, tanh_derivative),
+        ] {
+            let g = gradient(|z: &Tensor| f(z)?.sum_all(), &z).unwrap();
+            let e = d(&z).unwrap();
+            assert!(crate::engine::max_abs_diff(&g, &e).unwrap() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn diag_builds_a_diagonal() {
+        let d = diag(&Tensor::new(&[1.0f32, 2.0, 3.0], &Device::Cpu).unwrap()).unwrap();
+        assert_eq!(d.to_vec2::<f32>().unwrap(), [[1.0, 0.0, 0.0], [0.0, 2.0, 0.0], [0.0, 0.0, 3.0]]);
+    }
+}
