@@ -11,7 +11,8 @@ Screenshots and logs go to target/e2e/.
 
 Timeouts are generous because the first compile on a cold evcxr cache takes
 minutes (./course setup warms it). Override with E2E_TIMEOUT_S (seconds for
-kernel start + Run All; default 900).
+kernel start + Run All; default 900). E2E_NOTEBOOKS_DIR points the test at a
+stand-in notebooks/ folder (only for developing this harness).
 """
 
 from __future__ import annotations
@@ -150,7 +151,13 @@ def server_kernel_states(lab) -> list[str]:
 
 
 def output_text(cell, selector: str = ".jp-OutputArea-output") -> str:
-    return "\n".join(cell.locator(f".jp-OutputArea {selector}").all_inner_texts())
+    # textContent, not innerText: off-screen cells are skipped by the browser's rendering
+    # (JupyterLab's content-visibility windowing), and innerText would read them as empty.
+    return "\n".join(cell.locator(f".jp-OutputArea {selector}").all_text_contents())
+
+
+def editor_text(cell) -> str:
+    return "\n".join(cell.locator(".cm-content .cm-line").all_text_contents())
 
 
 def numbers_in(text: str) -> list[float]:
@@ -229,8 +236,8 @@ def test_served_on_loopback_with_token(lab):
 def test_kernel_is_ours(notebook, lab):
     page = notebook
     name = page.locator(".jp-NotebookPanel-toolbar .jp-Toolbar-kernelName")
-    wait_for(lambda: name.inner_text().strip() == KERNEL_DISPLAY_NAME and name.is_visible(), 120,
-             f"the notebook toolbar to show kernel {KERNEL_DISPLAY_NAME!r} (it shows {name.inner_text()!r})",
+    wait_for(lambda: name.is_visible() and name.inner_text().strip() == KERNEL_DISPLAY_NAME, 120,
+             f"the notebook toolbar to show kernel {KERNEL_DISPLAY_NAME!r} (it shows {name.text_content()!r})",
              page)
     # The server agrees: the notebook's session runs our kernel spec (the session is created
     # while the page loads, so give it a moment).
@@ -300,12 +307,11 @@ def test_exercise_feedback_after_typing_answer(ran_all, lab, artifacts):
     page = ran_all
     cell = notebook_cell(page, EX2_CELL)
     cell.scroll_into_view_if_needed()
-    editor = cell.locator(".cm-content")
-    assert EX2_LINE_BEFORE in editor.inner_text(), editor.inner_text()
+    assert EX2_LINE_BEFORE in editor_text(cell), editor_text(cell)
     before = output_text(cell)
     assert "not attempted" in before.lower(), f"feedback before answering: {before!r}"
     prompt = cell.locator(".jp-InputArea-prompt")
-    count_before = prompt.inner_text().strip()
+    count_before = prompt.text_content().strip()
 
     # As a learner would: click the line, select `None`, type the answer.
     cell.locator(".cm-line", has_text="let answer_2").click()
@@ -313,11 +319,11 @@ def test_exercise_feedback_after_typing_answer(ran_all, lab, artifacts):
     page.keyboard.press("ArrowLeft")  # before the `;`
     page.keyboard.press("Control+Shift+ArrowLeft")  # selects `None`
     page.keyboard.type("Some((1, 3))", delay=30)
-    assert EX2_LINE_AFTER in editor.inner_text(), f"editor after typing:\n{editor.inner_text()}"
+    assert EX2_LINE_AFTER in editor_text(cell), f"editor after typing:\n{editor_text(cell)}"
     page.keyboard.press("Shift+Enter")
 
     def rerun_done():
-        p = prompt.inner_text().strip()
+        p = prompt.text_content().strip()
         return (re.fullmatch(r"\[\d+\]:", p) and p != count_before
                 and notebook_state(page)["status"] == "idle")
 
