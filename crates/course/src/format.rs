@@ -142,7 +142,8 @@ mod tests {
     #[test]
     fn nan_and_empty_do_not_panic() {
         let t = Tensor::new(&[f32::NAN, 1.5], &Device::Cpu).unwrap();
-        assert_eq!(pretty(&t), "[nan, 1.5000]");
+        // torch pads every entry to one width: tensor([   nan, 1.5000])
+        assert_eq!(pretty(&t), "[   nan, 1.5000]");
         let e = Tensor::zeros((0, 3), DType::F32, &Device::Cpu).unwrap();
         assert_eq!(pretty(&e), "[]");
     }
