@@ -170,7 +170,7 @@ fn blocks(
             )
         })
     } else {
-        render::svg(hs, title, shared).map(|svg| ("text/html", html_img(&svg, alt)))
+        render::svg(hs, title, shared).map(|svg| ("text/html", svg_img(&svg, &format!("heatmap: {alt}"))))
     };
     match picture {
         Ok((mime, content)) => block(mime, &content) + &block("text/plain", text),
@@ -178,8 +178,11 @@ fn blocks(
     }
 }
 
-/// `<img src="data:image/svg+xml;base64,…">` at the SVG's own size.
-fn html_img(svg: &str, alt: &str) -> String {
+/// `<img src="data:image/svg+xml;base64,…">` at the SVG's own size, with `alt` escaped.
+///
+/// An `<img>` rather than inline `<svg>`: JupyterLab's sanitizer strips inline SVG from
+/// untrusted outputs (every output of a reopened notebook), but keeps data-URI images.
+pub fn svg_img(svg: &str, alt: &str) -> String {
     let attr = |name: &str| -> Option<&str> {
         let head = &svg[..svg.find('>')?];
         let start = head.find(&format!(" {name}=\""))? + name.len() + 3;
@@ -191,7 +194,7 @@ fn html_img(svg: &str, alt: &str) -> String {
         _ => String::new(),
     };
     format!(
-        "<img src=\"data:image/svg+xml;base64,{}\"{size} alt=\"heatmap: {}\" \
+        "<img src=\"data:image/svg+xml;base64,{}\"{size} alt=\"{}\" \
          style=\"max-width:100%;height:auto\">",
         base64::engine::general_purpose::STANDARD.encode(svg),
         escape_attr(alt),
@@ -214,8 +217,9 @@ fn escape_attr(s: &str) -> String {
     out
 }
 
-/// One `EVCXR_BEGIN_CONTENT` block.
-fn block(mime: &str, content: &str) -> String {
+/// One evcxr display block: `EVCXR_BEGIN_CONTENT {mime}`, the content, `EVCXR_END_CONTENT`.
+/// Content lines that start with `EVCXR_` get a leading space, so they cannot end it early.
+pub fn block(mime: &str, content: &str) -> String {
     let mut out = format!("EVCXR_BEGIN_CONTENT {mime}\n");
     for line in content.trim_end_matches('\n').split('\n') {
         if line.starts_with("EVCXR_") {
@@ -243,8 +247,8 @@ fn guarded(f: impl FnOnce() -> String) -> String {
     }
 }
 
-/// Writes the blocks in one go, so no other output interleaves.
-fn emit(s: &str) {
+/// Prints display blocks to stdout in one write, so no other output interleaves.
+pub fn emit(s: &str) {
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     // Nowhere to report a closed stdout; evcxr would have died already.
@@ -267,13 +271,13 @@ mod tests {
 
     #[test]
     fn img_carries_the_svg_size_and_an_escaped_alt() {
-        let html = html_img(
+        let html = svg_img(
             "<svg width=\"300\" height=\"200\" viewBox=\"0 0 300 200\">",
             "a<b>&\"c\"",
         );
         assert!(html.contains(" width=\"300\" height=\"200\""), "{html}");
         assert!(
-            html.contains("alt=\"heatmap: a&lt;b&gt;&amp;&quot;c&quot;\""),
+            html.contains("alt=\"a&lt;b&gt;&amp;&quot;c&quot;\""),
             "{html}"
         );
         assert!(!html.contains('\n'));

@@ -9,9 +9,7 @@
 //! (`` `hint(1)` `` becomes `<code>hint(1)</code>` in HTML and stays as typed in plain text).
 
 use std::fmt;
-use std::io::Write as _;
 
-use base64::Engine as _;
 use heatmap::Figure;
 
 /// The four states of a check, modelled on Kaggle's learntools.
@@ -247,49 +245,8 @@ pub(crate) fn markup(s: &str) -> String {
     out
 }
 
-/// `<img src="data:image/svg+xml;base64,…">` at the SVG's own size.
-pub(crate) fn svg_img(svg: &str, alt: &str) -> String {
-    let head = svg.find('>').map_or("", |end| &svg[..end]);
-    let attr = |name: &str| -> Option<String> {
-        let start = head.find(&format!(" {name}=\""))? + name.len() + 3;
-        let len = head[start..].find('"')?;
-        Some(head[start..start + len].to_string())
-    };
-    let size = match (attr("width"), attr("height")) {
-        (Some(w), Some(h)) => format!(" width=\"{w}\" height=\"{h}\""),
-        _ => String::new(),
-    };
-    let alt: String = alt.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    format!(
-        "<img src=\"data:image/svg+xml;base64,{}\"{size} alt=\"{}\" style=\"max-width:100%;height:auto\">",
-        base64::engine::general_purpose::STANDARD.encode(svg),
-        escape_html(&alt),
-    )
-}
-
-/// One `EVCXR_BEGIN_CONTENT` block; content lines starting with `EVCXR_` get a leading space so
-/// that they cannot end the block early.
-pub(crate) fn block(mime: &str, content: &str) -> String {
-    let mut out = format!("EVCXR_BEGIN_CONTENT {mime}\n");
-    for line in content.trim_end_matches('\n').split('\n') {
-        if line.starts_with("EVCXR_") {
-            out.push(' ');
-        }
-        out.push_str(line);
-        out.push('\n');
-    }
-    out.push_str("EVCXR_END_CONTENT\n");
-    out
-}
-
-/// Writes the blocks in one go, so no other output interleaves.
-pub(crate) fn emit(s: &str) {
-    let stdout = std::io::stdout();
-    let mut lock = stdout.lock();
-    // Nowhere to report a closed stdout: evcxr would be gone already.
-    let _ = lock.write_all(s.as_bytes());
-    let _ = lock.flush();
-}
+// The evcxr display protocol and the SVG-in-<img> wrapping are heatmap's display glue.
+pub(crate) use heatmap::display::{block, emit, svg_img};
 
 #[cfg(test)]
 mod tests {
@@ -300,12 +257,6 @@ mod tests {
         assert_eq!(markup("z = 0.7 > 0, see `hint(1)`"), "z = 0.7 &gt; 0, see <code>hint(1)</code>");
         assert_eq!(markup("a ` b"), "a ` b");
         assert_eq!(markup("<b>"), "&lt;b&gt;");
-    }
-
-    #[test]
-    fn blocks_cannot_be_ended_early() {
-        let b = block("text/plain", "a\nEVCXR_END_CONTENT\n");
-        assert_eq!(b, "EVCXR_BEGIN_CONTENT text/plain\na\n EVCXR_END_CONTENT\nEVCXR_END_CONTENT\n");
     }
 
     #[test]
