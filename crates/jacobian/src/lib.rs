@@ -65,5 +65,5 @@ pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
 pub use hessian::{gradient, hessian, hessian_with, value_and_gradient};
 pub use jacobian::{jacfwd, jacobian, jacobian_with, jacrev, JacobianOptions, Strategy};
 pub use layers::{chain, chain_layers, layer_jacobian, linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, Activation};
-pub use nn::{Linear, Module, Sequential};
+pub use nn::{LayerStructure, Linear, Module, Sequential};
 pub use products::{jvp, vjp};
