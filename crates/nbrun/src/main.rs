@@ -86,6 +86,10 @@ struct RunArgs {
     /// allow_errors); timeouts and kernel death still stop the run.
     #[arg(long)]
     allow_errors: bool,
+    /// Count any stderr output as a cell failure: evcxr reports an `Err` that reaches a
+    /// cell's `?` only on stderr, with status "ok".
+    #[arg(long)]
+    fail_on_stderr: bool,
     /// Write a machine-readable JSON summary (per-cell status, duration, outputs).
     #[arg(long, value_name = "PATH")]
     json_summary: Option<PathBuf>,
@@ -104,6 +108,7 @@ fn run(args: RunArgs) -> ExitCode {
         kernel: args.kernel,
         jupyter_path: args.jupyter_path,
         allow_errors: args.allow_errors,
+        fail_on_stderr: args.fail_on_stderr,
         output: args.out,
         in_place: args.in_place,
         write_output: !args.no_output,

@@ -51,6 +51,10 @@ pub struct Options {
     /// and the run counts as successful. Timeouts and kernel death always stop the run.
     /// Cells tagged `raises-exception` may always fail.
     pub allow_errors: bool,
+    /// Count any stderr output of a cell as a failure. evcxr reports an `Err` reaching a
+    /// cell's `?` only as stderr text, with reply status "ok", so this is the only way to
+    /// catch it; off by default because warnings also go to stderr.
+    pub fail_on_stderr: bool,
 
     /// Where to write the executed notebook. `None` means
     /// `target/nbrun/<notebook stem>.ipynb` under the current directory.
@@ -88,6 +92,7 @@ impl Default for Options {
             kernel: None,
             jupyter_path: Vec::new(),
             allow_errors: false,
+            fail_on_stderr: false,
             output: None,
             in_place: false,
             write_output: true,

@@ -37,12 +37,20 @@ fn write_json_summary(path: &Path, value: &serde_json::Value) -> Result<()> {
 
 /// Judge a finished cell: `Err(message)` if it failed, `Ok(())` if it did not.
 /// `Ok(Some(message))`-style kernel death is reported separately by the caller.
-fn judge(status: &ReplyStatus, collector: &OutputCollector) -> std::result::Result<(), String> {
+fn judge(
+    status: &ReplyStatus,
+    collector: &OutputCollector,
+    fail_on_stderr: bool,
+) -> std::result::Result<(), String> {
     if let Some(message) = collector.error_message() {
         return Err(message);
     }
     if let Some(panic) = find_panic(&collector.stderr) {
         return Err(format!("panic\n{}", indent(&panic)));
+    }
+    let stderr = collector.stderr.trim();
+    if fail_on_stderr && !stderr.is_empty() {
+        return Err(format!("the cell wrote to stderr (--fail-on-stderr)\n{}", indent(stderr)));
     }
     match status {
         ReplyStatus::Ok => Ok(()),
@@ -276,7 +284,7 @@ async fn run_cells(
                         }),
                     )
                 } else {
-                    match judge(&reply, &collector) {
+                    match judge(&reply, &collector, options.fail_on_stderr) {
                         Ok(()) => (CellStatus::Ok, None),
                         Err(message)
                             if options.allow_errors || has_tag(metadata, TAG_RAISES_EXCEPTION) =>

@@ -295,6 +295,19 @@ fn panic_is_detected_although_evcxr_replies_ok() {
 }
 
 #[test]
+fn question_mark_error_fails_only_with_fail_on_stderr() {
+    // evcxr prints an `Err` that reaches a cell's `?` on stderr and replies "ok".
+    let (run, summary, _out) = run_fixture("question_mark_error.ipynb", &[]);
+    run.assert_code(0);
+    assert_eq!(cell(&summary, "after")["status"], "ok");
+    let (run, summary, _out) = run_fixture("question_mark_error.ipynb", &["--fail-on-stderr"]);
+    run.assert_code(1);
+    run.assert_stderr("cell 1 (id parse) failed: the cell wrote to stderr");
+    run.assert_stderr("invalid digit");
+    assert_eq!(cell(&summary, "after")["status"], "not_run");
+}
+
+#[test]
 fn allow_errors_continues_after_a_panic_and_exits_zero() {
     let (run, summary, out) = run_fixture("panic.ipynb", &["--allow-errors"]);
     run.assert_code(0);
