@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import statistics
 import subprocess
 import sys
@@ -276,7 +277,8 @@ def main():
         rounds = []
         for r in range(args.rounds):
             run_criterion(args.threads, args.filter, args.measurement_time)
-            mine_r = ours(crit)
+            # Only what this round measured: older results may lie next to them on disk.
+            mine_r = {k: t for k, t in ours(crit).items() if re.search(args.filter, f"{k[0]}/{k[1]}")}
             peers_r = run_peers_subprocess(python, args.threads, args.min_time, crit.parent / "peers-round.json")
             rounds.append((mine_r, peers_r))
             print(f"round {r + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr)

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# See bench/nbbench.py (kernel-start) and bench/README.md. Extra arguments are passed on, e.g. --compare.
+exec python3 "$(dirname "${BASH_SOURCE[0]}")/nbbench.py" kernel-start "$@"
