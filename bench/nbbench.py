@@ -2,8 +2,10 @@
 """Kernel-side benchmarks of the course notebook, run on the real evcxr kernel through nbrun.
 
     python3 bench/nbbench.py kernel-start [--runs 5]     fresh kernel -> first heatmap of notebook 03
-    python3 bench/nbbench.py warm-rerun  [--repeats 15]  one exercise check re-run on one warm kernel
+    python3 bench/nbbench.py warm-rerun  [--repeats 15]  an exercise check (--cell ex1) re-run on a warm kernel,
+                                                        after every cell above it (--context notebook)
     python3 bench/nbbench.py notebook    [--runs 3]      the whole of notebook 03, headless
+    python3 bench/nbbench.py cold-warmup                 `./course setup`'s warm-up with empty state and cache
 
 (bench/kernel_start.sh, bench/warm_rerun.sh and bench/notebook.sh are these three commands.)
 
