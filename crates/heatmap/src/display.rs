@@ -201,7 +201,8 @@ pub fn svg_img(svg: &str, alt: &str) -> String {
     )
 }
 
-fn escape_attr(s: &str) -> String {
+/// Escapes `&`, `<`, `>`, `"` and `'` for HTML text or a quoted attribute value.
+pub fn escape_html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -210,11 +211,17 @@ fn escape_attr(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() => out.push(' '),
             c => out.push(c),
         }
     }
     out
+}
+
+/// [`escape_html`], with control characters (newlines included) turned into spaces, as an
+/// attribute value must stay on one line.
+fn escape_attr(s: &str) -> String {
+    let one_line: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    escape_html(&one_line)
 }
 
 /// One evcxr display block: `EVCXR_BEGIN_CONTENT {mime}`, the content, `EVCXR_END_CONTENT`.

@@ -209,21 +209,6 @@ impl fmt::Debug for Feedback {
     }
 }
 
-/// Escapes `&`, `<`, `>`, `"` and `'`.
-pub(crate) fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Escaped HTML with `` `code` `` spans turned into `<code>`; an unmatched backtick stays.
 pub(crate) fn markup(s: &str) -> String {
@@ -246,7 +231,7 @@ pub(crate) fn markup(s: &str) -> String {
 }
 
 // The evcxr display protocol and the SVG-in-<img> wrapping are heatmap's display glue.
-pub(crate) use heatmap::display::{block, emit, svg_img};
+pub(crate) use heatmap::display::{block, emit, escape_html, svg_img};
 
 #[cfg(test)]
 mod tests {
