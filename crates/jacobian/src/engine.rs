@@ -7,7 +7,9 @@
 //! the helpers here turn that into zeros (torch's `strict=False`).
 use crate::error::ClosureContext;
 use crate::{Error, Result};
-use candle_core::{DType, Device, Tensor, Var};
+use candle_core::{DType, Device, Tensor, TensorId, Var};
+use std::cell::RefCell;
+use std::collections::HashSet;
 
 /// Checks that `t` has a float dtype.
 pub(crate) fn check_float(function: &'static str, what: &'static str, t: &Tensor) -> Result<()> {
@@ -32,6 +34,141 @@ pub(crate) fn fresh_var(x: &Tensor) -> Result<Var> {
     Ok(Var::from_tensor(&x.detach())?)
 }
 
+// ---------------------------------------------------------------------------------------------
+// Nesting: how a transform called inside another one's closure stays differentiable.
+//
+// A transform differentiates with respect to a leaf `Var` of its own, because candle's backward
+// keeps gradients only for variables (it drops those of intermediate nodes as it goes). At top
+// level that leaf is a detached copy of `x` and the result is detached: plain calls stay cheap.
+// A transform is *nested* when
+//   1. its `x` carries a graph (`x.track_op()`: an outer transform's variable, or a tensor
+//      computed from one), or
+//   2. the closure's output reaches a variable that no finished transform of this thread created
+//      (the closure captured a tensor that an outer transform is differentiating), or
+//   3. a vector it contracts with (`v` in vjp/jvp/hvp) carries a graph.
+// Then the closure receives `x + z`, with `z` a zero `Var` of the transform's own, so that the
+// gradient with respect to `z` is the gradient with respect to the closure's argument and nothing
+// else (no perturbation confusion with a captured `x`), while `x + z` keeps the link to the outer
+// graph. Every reverse pass then runs where candle does not detach cotangents (see
+// [`crate::second_order`]), and the result keeps its graph, like `create_graph=True` in
+// `torch.autograd.grad`, so the outer transform can differentiate it again.
+// ---------------------------------------------------------------------------------------------
+
+thread_local! {
+    /// Per thread: how many transforms are running, and the variables created by transforms that
+    /// have already returned (within the outermost running one). Those variables show up in the
+    /// graphs of nested results but are not "foreign" (rule 2 above).
+    static SCOPE: RefCell<(usize, HashSet<TensorId>)> = RefCell::new((0, HashSet::new()));
+}
+
+/// Marks one running transform; created at the top of every public function. The variables it
+/// registers become "finished" when it is dropped; the set is cleared when the outermost
+/// transform of the thread returns.
+pub(crate) struct Scope {
+    created: RefCell<Vec<TensorId>>,
+}
+
+impl Scope {
+    pub(crate) fn enter() -> Self {
+        SCOPE.with(|s| s.borrow_mut().0 += 1);
+        Scope { created: RefCell::new(Vec::new()) }
+    }
+
+    /// Records a variable this transform created.
+    pub(crate) fn register(&self, v: &Var) {
+        self.created.borrow_mut().push(v.as_tensor().id());
+    }
+
+    /// A zero variable of the given shape, registered.
+    pub(crate) fn zeros_var(&self, like: &Tensor) -> Result<Var> {
+        let v = Var::zeros(like.shape(), like.dtype(), like.device())?;
+        self.register(&v);
+        Ok(v)
+    }
+
+    /// The point to differentiate at: a fresh leaf for a plain `x`, or `x + z` when `x` carries
+    /// a graph (rule 1). `force_nested` applies rule 3.
+    pub(crate) fn point(&self, x: &Tensor, force_nested: bool) -> Result<Point> {
+        if x.track_op() || force_nested {
+            let z = self.zeros_var(x)?;
+            let input = (x + z.as_tensor())?;
+            Ok(Point { wrt: z, input, nested: true })
+        } else {
+            let v = fresh_var(x)?;
+            self.register(&v);
+            Ok(Point { input: v.as_tensor().clone(), wrt: v, nested: false })
+        }
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        let created = std::mem::take(&mut *self.created.borrow_mut());
+        SCOPE.with(|s| {
+            let mut s = s.borrow_mut();
+            s.0 = s.0.saturating_sub(1);
+            if s.0 == 0 {
+                s.1.clear();
+            } else {
+                s.1.extend(created);
+            }
+        });
+    }
+}
+
+/// Where a transform differentiates: the closure gets `input`; gradients are taken with respect
+/// to the leaf `wrt`; `nested` says whether results must keep their graph.
+pub(crate) struct Point {
+    pub(crate) wrt: Var,
+    pub(crate) input: Tensor,
+    pub(crate) nested: bool,
+}
+
+impl Point {
+    /// Applies rule 2: the closure's output `y` reaches a variable other than ours that no
+    /// finished transform created. Returns whether the transform is nested after all.
+    pub(crate) fn update_nested(&mut self, y: &Tensor) -> bool {
+        if !self.nested && reaches_foreign_var(y, &self.wrt) {
+            self.nested = true;
+        }
+        self.nested
+    }
+}
+
+/// Whether `y`'s graph reaches a variable that is neither `own` nor one a finished transform of
+/// this thread created.
+fn reaches_foreign_var(y: &Tensor, own: &Var) -> bool {
+    let own = own.as_tensor().id();
+    let nodes = y.sorted_nodes();
+    SCOPE.with(|s| {
+        let s = s.borrow();
+        nodes.iter().any(|t| t.is_variable() && t.id() != own && !s.1.contains(&t.id()))
+    })
+}
+
+/// Runs reverse passes: inline for a plain transform; for a nested one, where candle keeps
+/// cotangents attached (the helper thread if needed), so the result can be differentiated again.
+pub(crate) fn passes<R, W>(function: &'static str, nested: bool, work: W) -> Result<R>
+where
+    R: Send + 'static,
+    W: FnOnce() -> Result<R> + Send + 'static,
+{
+    if nested {
+        crate::second_order::run(function, work)
+    } else {
+        work()
+    }
+}
+
+/// `t`, detached unless `keep` (a nested transform's intermediate results keep their graph).
+pub(crate) fn detach_unless(t: Tensor, keep: bool) -> Tensor {
+    if keep {
+        t
+    } else {
+        t.detach()
+    }
+}
+
 /// Whether `y`'s recorded graph reaches the variable `x`.
 pub(crate) fn depends_on(y: &Tensor, x: &Var) -> bool {
     let id = x.as_tensor().id();
@@ -51,10 +188,28 @@ pub(crate) fn grad_of(
     Ok(grads.get(wrt).cloned())
 }
 
+/// `vᵀJ` as a flat `(n,)` vector: one reverse pass of `(target ⊙ v).sum()` with respect to
+/// `wrt`, zeros when `target` does not reach it. Keeps its graph when `keep`.
+pub(crate) fn vjp_flat(
+    function: &'static str,
+    target: &Tensor,
+    v: &Tensor,
+    wrt: &Var,
+    keep: bool,
+    pass: impl FnOnce() -> String,
+) -> Result<Tensor> {
+    let x = wrt.as_tensor();
+    let s = (target * v.to_dtype(target.dtype())?)?.sum_all()?;
+    Ok(match grad_of(function, &s, x, pass)? {
+        Some(g) => detach_unless(g.flatten_all()?, keep),
+        None => Tensor::zeros(x.elem_count(), x.dtype(), x.device())?,
+    })
+}
+
 /// Reverse mode, one backward pass per entry of `target`: the `(m, n)` Jacobian of
 /// `target.flatten_all()` with respect to `wrt.flatten_all()`. Rows of outputs that do not reach
-/// `wrt` are zero. Results are detached.
-pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var) -> Result<Tensor> {
+/// `wrt` are zero. Detached unless `keep`.
+pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var, keep: bool) -> Result<Tensor> {
     let x = wrt.as_tensor();
     let n = x.elem_count();
     let flat = target.flatten_all()?;
@@ -64,7 +219,7 @@ pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var) -
     for i in 0..m {
         let s = flat.narrow(0, i, 1)?.sum_all()?;
         let row = match grad_of(function, &s, x, || format!("the reverse pass for output {i}"))? {
-            Some(g) => g.flatten_all()?.detach(),
+            Some(g) => detach_unless(g.flatten_all()?, keep),
             None => zeros.clone(),
         };
         rows.push(row);
@@ -75,12 +230,12 @@ pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var) -
 /// Forward mode by the double-VJP trick, one reverse pass per entry of `wrt` (after one pass that
 /// builds `u ↦ Jᵀu`): column `j` is `J e_j = ∂/∂u [(Jᵀu)_j]`. Exact, but only in a thread where
 /// candle keeps gradients attached; callers go through [`crate::second_order`].
-/// Returns the `(m, n)` Jacobian of `target.flatten_all()`, detached.
-pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var) -> Result<Tensor> {
+/// Returns the `(m, n)` Jacobian of `target.flatten_all()`, detached unless `keep`.
+/// `u` is a zero variable of `target`'s shape (created by the caller's [`Scope`]).
+pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var, u: &Var, keep: bool) -> Result<Tensor> {
     let x = wrt.as_tensor();
     let n = x.elem_count();
     let m = target.elem_count();
-    let u = Var::zeros(target.shape(), target.dtype(), target.device())?;
     let s = (target * u.as_tensor())?.sum_all()?;
     let jtu = match grad_of(function, &s, x, || "the pass that builds u ↦ Jᵀu for forward mode".into())? {
         Some(g) => g.flatten_all()?,
@@ -93,7 +248,7 @@ pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var
         let col = match grad_of(function, &t, u.as_tensor(), || {
             format!("the forward-mode (double-VJP) pass for input {j}")
         })? {
-            Some(c) => c.flatten_all()?.detach(),
+            Some(c) => detach_unless(c.flatten_all()?, keep),
             None => zeros.clone(),
         };
         cols.push(col);
@@ -101,14 +256,33 @@ pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var
     Ok(Tensor::stack(&cols, 1)?.to_dtype(x.dtype())?)
 }
 
+/// `J v` by the double-VJP trick (two reverse passes): with a dummy cotangent `u`, one pass
+/// builds `g(u) = Jᵀu` with its graph, a second gives `∂/∂u (g(u)·v) = J v`. Shape of `target`.
+/// Needs a thread where candle keeps cotangents attached. Detached unless `keep`.
+/// `u` is a zero variable of `target`'s shape (created by the caller's [`Scope`]).
+pub(crate) fn jvp_of(function: &'static str, target: &Tensor, wrt: &Var, u: &Var, v: &Tensor, keep: bool) -> Result<Tensor> {
+    let s = (target * u.as_tensor())?.sum_all()?;
+    let jtu = match grad_of(function, &s, wrt.as_tensor(), || "the pass that builds u ↦ Jᵀu".into())? {
+        Some(g) => g,
+        None => return Ok(target.zeros_like()?),
+    };
+    let t = (jtu * v.to_dtype(wrt.as_tensor().dtype())?)?.sum_all()?;
+    match grad_of(function, &t, u.as_tensor(), || "the pass that differentiates (Jᵀu)·v in u".into())? {
+        Some(jv) => Ok(detach_unless(jv, keep)),
+        None => Ok(target.zeros_like()?),
+    }
+}
+
 /// One batched reverse pass: `target` has shape `(b, ...out)` and row `k` of the batch depends
 /// only on row `k` of `wrt` (shape `(b, ...in)`). Seeds row `k` with the one-hot vector of output
-/// `start + k` and returns the `(b, n)` block of Jacobian rows `start..start + b`, detached.
+/// `start + k` and returns the `(b, n)` block of Jacobian rows `start..start + b`, detached
+/// unless `keep`.
 pub(crate) fn batched_rows(
     function: &'static str,
     target: &Tensor,
     wrt: &Var,
     start: usize,
+    keep: bool,
     pass: impl FnOnce() -> String,
 ) -> Result<Tensor> {
     let x = wrt.as_tensor();
@@ -118,7 +292,7 @@ pub(crate) fn batched_rows(
     let seed = one_hot_rows(b, m, start, target.dtype(), target.device())?.reshape(target.shape())?;
     let s = (target * seed)?.sum_all()?;
     match grad_of(function, &s, x, pass)? {
-        Some(g) => Ok(g.reshape((b, n))?.detach()),
+        Some(g) => Ok(detach_unless(g.reshape((b, n))?, keep)),
         None => Ok(Tensor::zeros((b, n), x.dtype(), x.device())?),
     }
 }
@@ -134,12 +308,21 @@ pub(crate) fn one_hot_rows(b: usize, m: usize, start: usize, dtype: DType, devic
     Ok(Tensor::from_vec(data, (b, m), device)?.to_dtype(dtype)?)
 }
 
-/// `x` repeated `b` times along a new leading dimension, as a fresh leaf variable.
-pub(crate) fn repeated_var(x: &Tensor, b: usize) -> Result<Var> {
+/// `x` repeated `b` times along a new leading dimension, as a [`Point`]: a fresh leaf, or (for a
+/// nested transform) `repeat(x) + Z` with a registered zero variable `Z`.
+pub(crate) fn repeated_point(scope: &Scope, x: &Tensor, b: usize, nested: bool) -> Result<Point> {
     let mut dims = vec![b];
     dims.extend_from_slice(x.dims());
+    if nested {
+        let rep = x.unsqueeze(0)?.broadcast_as(dims)?;
+        let z = scope.zeros_var(&rep)?;
+        let input = (rep + z.as_tensor())?;
+        return Ok(Point { wrt: z, input, nested });
+    }
     let rep = x.detach().unsqueeze(0)?.broadcast_as(dims)?.contiguous()?;
-    fresh_var(&rep)
+    let v = fresh_var(&rep)?;
+    scope.register(&v);
+    Ok(Point { input: v.as_tensor().clone(), wrt: v, nested })
 }
 
 /// Largest `|a − b|` over all entries, computed in f64.

@@ -7,7 +7,7 @@
 //! the second-order passes run where candle keeps gradients attached; see
 //! [`crate::second_order`].
 use crate::engine::{self, concat_dims};
-use crate::jacobian::{evaluate, evaluate_batch, finish, verify_batch_row, Evaluated};
+use crate::jacobian::{evaluate, evaluate_batch, finish, for_each_chunk, verify_batch_rows, verify_by_probes, Evaluated};
 use crate::{second_order, Error, JacobianOptions, Result, Strategy};
 use candle_core::Tensor;
 
@@ -75,19 +75,24 @@ fn gradient_impl<F>(function: &'static str, f: &F, x: &Tensor) -> Result<(Tensor
 where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
-    let Evaluated { xv, y } = evaluate(function, f, x, false)?;
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(function, &scope, f, x, false, false)?;
     check_scalar(function, &y)?;
-    let g = if x.elem_count() == 0 || !engine::depends_on(&y, &xv) {
+    let nested = point.nested;
+    let g = if x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
         x.zeros_like()?
     } else {
-        let s = y.sum_all()?;
-        match engine::grad_of(function, &s, xv.as_tensor(), || "the reverse pass".into())? {
-            Some(g) => g.to_dtype(x.dtype())?.detach(),
-            None => x.zeros_like()?,
-        }
+        let (s, wrt, dtype) = (y.sum_all()?, point.wrt.clone(), x.dtype());
+        engine::passes(function, nested, move || {
+            let grad = engine::grad_of(function, &s, wrt.as_tensor(), || "the reverse pass".into())?;
+            Ok(match grad {
+                Some(g) => engine::detach_unless(g.to_dtype(dtype)?, nested),
+                None => wrt.as_tensor().zeros_like()?.to_dtype(dtype)?,
+            })
+        })?
     };
-    engine::check_finite(function, "gradient", &g)?;
-    Ok((y.detach(), g))
+    engine::check_finite(function, "gradient", &g.detach())?;
+    Ok((engine::detach_unless(y, nested), g))
 }
 
 /// The Hessian `∇²f(x)` of a scalar function, exact, with the default options
@@ -170,67 +175,108 @@ where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
     options.validate(function)?;
-    let Evaluated { xv, y } = evaluate(function, f, x, true)?;
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(function, &scope, f, x, true, false)?;
     check_scalar(function, &y)?;
     let n = x.elem_count();
     let dims = concat_dims(x.dims(), x.dims());
     if n == 0 {
         return Ok(Tensor::zeros(dims, x.dtype(), x.device())?);
     }
-    if !engine::depends_on(&y, &xv) {
+    if !engine::depends_on(&y, &point.wrt) {
         if options.strict {
             return Err(Error::Independent { function });
         }
         return Ok(Tensor::zeros(dims, x.dtype(), x.device())?);
     }
+    let nested = point.nested;
     let flat = match options.strategy {
         Strategy::Auto | Strategy::ReverseRows | Strategy::Forward => {
-            let forward = options.strategy == Strategy::Forward;
-            let (y, xv, dtype, device) = (y.clone(), xv.clone(), x.dtype(), x.device().clone());
+            let u = match options.strategy {
+                Strategy::Forward => Some(scope.zeros_var(x)?),
+                _ => None,
+            };
+            let (y, wrt, dtype, device) = (y.clone(), point.wrt.clone(), x.dtype(), x.device().clone());
             second_order::run(function, move || {
-                let s = y.sum_all()?;
-                let g = match engine::grad_of(function, &s, xv.as_tensor(), || "the gradient pass (graph kept)".into())? {
+                let g = match gradient_with_graph(function, &y, &wrt)? {
                     Some(g) => g,
                     None => return Ok(Tensor::zeros((n, n), dtype, &device)?),
                 };
-                if !engine::depends_on(&g, &xv) {
-                    // f is linear in x: the gradient is constant.
-                    return Ok(Tensor::zeros((n, n), dtype, &device)?);
-                }
-                if forward {
-                    engine::forward_columns(function, &g, &xv)
-                } else {
-                    engine::reverse_rows(function, &g, &xv)
+                match &u {
+                    Some(u) => engine::forward_columns(function, &g, &wrt, u, nested),
+                    None => engine::reverse_rows(function, &g, &wrt, nested),
                 }
             })?
         }
-        Strategy::ReverseVectorized => {
-            let chunk = options.chunk_size.unwrap_or(n).min(n);
-            let mut blocks = Vec::with_capacity(n.div_ceil(chunk));
-            let mut start = 0;
-            while start < n {
-                let b = chunk.min(n - start);
-                let (xr, yr) = evaluate_batch(function, f, x, b, start, y.dims())?;
-                if options.verify_vectorized && start == 0 {
-                    verify_batch_row(function, &y, &yr)?;
-                }
-                let (dtype, device) = (x.dtype(), x.device().clone());
-                blocks.push(second_order::run(function, move || {
-                    let s = yr.sum_all()?;
-                    let pass = || format!("the batched gradient pass for rows {start}..{}", start + b);
-                    match engine::grad_of(function, &s, xr.as_tensor(), pass)? {
-                        Some(g) if engine::depends_on(&g, &xr) => engine::batched_rows(function, &g, &xr, start, || {
-                            format!("the batched second pass for Hessian rows {start}..{}", start + b)
-                        }),
-                        _ => Ok(Tensor::zeros((b, n), dtype, &device)?),
-                    }
-                })?);
-                start += b;
-            }
-            Tensor::cat(&blocks, 0)?
-        }
+        Strategy::ReverseVectorized => vectorized_hessian(function, &scope, f, x, &y, &point, options)?,
     };
-    finish(function, "Hessian", flat, &dims, x, options.check_finite)
+    finish(function, "Hessian", flat, &dims, x, options.check_finite, nested)
+}
+
+/// `∇f` with its graph kept (call where candle does not detach), `None` when `f` is linear in
+/// the point (the gradient is then a constant) or does not reach it.
+fn gradient_with_graph(function: &'static str, y: &Tensor, wrt: &candle_core::Var) -> Result<Option<Tensor>> {
+    let s = y.sum_all()?;
+    Ok(engine::grad_of(function, &s, wrt.as_tensor(), || "the gradient pass (graph kept)".into())?
+        .filter(|g| engine::depends_on(g, wrt)))
+}
+
+/// [`Strategy::ReverseVectorized`] for Hessians: per chunk, one batched gradient pass and one
+/// batched second pass; then the soundness checks: every batch row equals `f(x)`, the result is
+/// symmetric, and `H v` for random `v` equals a plain Hessian-vector product.
+fn vectorized_hessian<F>(
+    function: &'static str,
+    scope: &engine::Scope,
+    f: &F,
+    x: &Tensor,
+    y: &Tensor,
+    point: &engine::Point,
+    options: &JacobianOptions,
+) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    let n = x.elem_count();
+    let nested = point.nested;
+    let blocks = for_each_chunk(options.chunk_size, n, |b, start| {
+        let (xr, yr) = evaluate_batch(function, scope, f, x, (b, start), y.dims(), nested)?;
+        if options.verify_vectorized {
+            verify_batch_rows(function, y, &yr)?;
+        }
+        let (wrt, dtype, device) = (xr.wrt, x.dtype(), x.device().clone());
+        second_order::run(function, move || match gradient_with_graph(function, &yr, &wrt)? {
+            Some(g) => engine::batched_rows(function, &g, &wrt, start, nested, || {
+                format!("the batched second pass for Hessian rows {start}..{}", start + b)
+            }),
+            None => Ok(Tensor::zeros((b, n), dtype, &device)?),
+        })
+    })?;
+    let h = Tensor::cat(&blocks, 0)?;
+    if options.verify_vectorized {
+        verify_hessian(function, y, &point.wrt, &h)?;
+    }
+    Ok(h)
+}
+
+/// Symmetry, then random `vᵀH` probes against the plain reverse-over-reverse product.
+fn verify_hessian(function: &'static str, y: &Tensor, wrt: &candle_core::Var, h: &Tensor) -> Result<()> {
+    let hd = h.detach();
+    let asym = engine::max_abs_diff(&hd, &hd.t()?)?;
+    let tol = engine::rounding_tol(y.dtype()) * (1.0 + engine::max_abs(&hd)?);
+    if asym.is_nan() || asym > tol {
+        return Err(Error::NotBatchable {
+            function,
+            detail: format!("the batched Hessian is not symmetric (|H − Hᵀ| = {asym:e}, tolerance {tol:e}): f mixes the rows of the batch"),
+        });
+    }
+    let (y, wrt) = (y.clone(), wrt.clone());
+    let g = second_order::run(function, move || {
+        Ok(gradient_with_graph(function, &y, &wrt)?.map(|g| (g, wrt)))
+    })?;
+    let Some((g, wrt)) = g else {
+        return Ok(());
+    };
+    verify_by_probes(function, "Hessian", &g, &wrt, &hd)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::engine::{self, concat_dims};
 use crate::error::ClosureContext;
 use crate::{second_order, Error, Result};
-use candle_core::{Tensor, Var};
+use candle_core::{DType, Tensor, Var};
 
 /// How a Jacobian is computed. Every strategy gives the same matrix (up to rounding); they differ
 /// in cost and in what they ask of the closure.
@@ -133,14 +133,23 @@ impl JacobianOptions {
     }
 }
 
-/// `f`, evaluated at `x` on a fresh leaf variable, with the checks every Jacobian needs.
+/// `f`, evaluated at `x`, with the checks every transform needs; see [`engine::Point`] for how
+/// the point is made and when the transform counts as nested.
 pub(crate) struct Evaluated {
-    pub(crate) xv: Var,
+    pub(crate) point: engine::Point,
     pub(crate) y: Tensor,
 }
 
-/// Checks `x` (rank ≤ 2 when `rank_le2`, float dtype), makes a fresh variable and evaluates `f`.
-pub(crate) fn evaluate<F>(function: &'static str, f: &F, x: &Tensor, rank_le2: bool) -> Result<Evaluated>
+/// Checks `x` (rank ≤ 2 when `rank_le2`, float dtype), makes the point and evaluates `f` there.
+/// `force_nested`: a vector the transform contracts with carries a graph.
+pub(crate) fn evaluate<F>(
+    function: &'static str,
+    scope: &engine::Scope,
+    f: &F,
+    x: &Tensor,
+    rank_le2: bool,
+    force_nested: bool,
+) -> Result<Evaluated>
 where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
@@ -148,26 +157,28 @@ where
         engine::check_rank_le2(function, x)?;
     }
     engine::check_float(function, "x", x)?;
-    let xv = engine::fresh_var(x)?;
-    let y = f(xv.as_tensor()).in_closure(function, || "the forward pass at x".into())?;
+    let mut point = scope.point(x, force_nested)?;
+    let y = f(&point.input).in_closure(function, || "the forward pass at x".into())?;
     engine::check_float(function, "the closure's output", &y)?;
-    Ok(Evaluated { xv, y })
+    point.update_nested(&y);
+    Ok(Evaluated { point, y })
 }
 
 /// Evaluates `f` on `x` repeated `b` times and checks the batch shape `(b, ...out_dims)`.
 pub(crate) fn evaluate_batch<F>(
     function: &'static str,
+    scope: &engine::Scope,
     f: &F,
     x: &Tensor,
-    b: usize,
-    start: usize,
+    (b, start): (usize, usize),
     out_dims: &[usize],
-) -> Result<(Var, Tensor)>
+    nested: bool,
+) -> Result<(engine::Point, Tensor)>
 where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
-    let xr = engine::repeated_var(x, b)?;
-    let yr = f(xr.as_tensor()).in_closure(function, || {
+    let xr = engine::repeated_point(scope, x, b, nested)?;
+    let yr = f(&xr.input).in_closure(function, || {
         format!("the vectorized pass for rows {start}..{} (x repeated {b} times along a new axis 0)", start + b)
     })?;
     let expected = concat_dims(&[b], out_dims);
@@ -176,7 +187,7 @@ where
             function,
             detail: format!(
                 "given x repeated to shape {:?}, f returned shape {:?}, expected {expected:?}",
-                xr.dims(),
+                xr.input.dims(),
                 yr.dims()
             ),
         });
@@ -184,15 +195,52 @@ where
     Ok((xr, yr))
 }
 
-/// Checks that row 0 of a batched evaluation equals the plain evaluation.
-pub(crate) fn verify_batch_row(function: &'static str, y: &Tensor, yr: &Tensor) -> Result<()> {
-    let diff = engine::max_abs_diff(&yr.get(0)?, y)?;
+/// Checks that EVERY row of a batched evaluation equals the plain evaluation `f(x)` (all rows of
+/// the batch are copies of `x`, so a closure that mixes rows, e.g. a softmax across them, shows).
+pub(crate) fn verify_batch_rows(function: &'static str, y: &Tensor, yr: &Tensor) -> Result<()> {
+    let expected = y.unsqueeze(0)?.broadcast_as(yr.shape())?;
+    let diff = engine::max_abs_diff(yr, &expected)?;
     let tol = engine::rounding_tol(y.dtype()) * (1.0 + engine::max_abs(y)?);
     if diff.is_nan() || diff > tol {
         return Err(Error::NotBatchable {
             function,
-            detail: format!("row 0 of f(x repeated) differs from f(x) by {diff:e} (tolerance {tol:e})"),
+            detail: format!("a row of f(x repeated) differs from f(x) by {diff:e} (tolerance {tol:e})"),
         });
+    }
+    Ok(())
+}
+
+/// How many random probes check a vectorized result.
+const PROBES: u64 = 2;
+
+/// The soundness check of a vectorized Jacobian `j` (`(m, n)`, rows of `y.flatten()` against the
+/// point's leaf): for random Gaussian `v`, `vᵀJ` must equal one plain reverse pass seeded with
+/// `v` (no batch involved). Row mixing anywhere in the batch (a mean, max or softmax over the
+/// batch axis) changes some rows of `j`, and a random `v` sees any such change with probability
+/// one, whatever point it happens at; a check on row 0 alone does not (at `x = (2, 1, 3)`, row
+/// 0 of `x·mean(x)` is right by coincidence). Probes are seeded, so results are reproducible.
+pub(crate) fn verify_by_probes(function: &'static str, what: &str, y: &Tensor, wrt: &Var, j: &Tensor) -> Result<()> {
+    let m = y.elem_count();
+    let jf = j.to_dtype(DType::F64)?.reshape((m, ()))?.detach();
+    for k in 0..PROBES {
+        let v = crate::rng::Generator::new(0x5EED_0000 + k).randn_f64(m)?;
+        let want = engine::vjp_flat(function, y, &v.reshape(y.shape())?, wrt, false, || {
+            format!("the check of the vectorized {what} (probe {k})")
+        })?
+        .to_dtype(DType::F64)?;
+        let got = v.unsqueeze(0)?.matmul(&jf)?.squeeze(0)?;
+        let scale = engine::max_abs(&v.abs()?.unsqueeze(0)?.matmul(&jf.abs()?)?)?;
+        let diff = engine::max_abs_diff(&got, &want)?;
+        let tol = engine::rounding_tol(y.dtype()) * (1.0 + scale);
+        if diff.is_nan() || diff > tol {
+            return Err(Error::NotBatchable {
+                function,
+                detail: format!(
+                    "the batched {what} disagrees with a plain vector-Jacobian product by {diff:e} \
+                     (tolerance {tol:e}): f mixes the rows of the batch"
+                ),
+            });
+        }
     }
     Ok(())
 }
@@ -338,70 +386,90 @@ where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
     options.validate(function)?;
-    let Evaluated { xv, y } = evaluate(function, f, x, true)?;
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(function, &scope, f, x, true, false)?;
     let dims = Dims::of(x, &y);
     let zeros = || -> Result<Tensor> { Ok(Tensor::zeros(dims.result(), x.dtype(), x.device())?) };
     if dims.m == 0 || dims.n == 0 {
         return zeros();
     }
-    if !engine::depends_on(&y, &xv) {
+    if !engine::depends_on(&y, &point.wrt) {
         if options.strict {
             return Err(Error::Independent { function });
         }
         return zeros();
     }
+    let nested = point.nested;
     let flat = match options.resolve(dims.m, dims.n) {
-        Strategy::ReverseRows | Strategy::Auto => engine::reverse_rows(function, &y, &xv)?,
+        Strategy::ReverseRows | Strategy::Auto => {
+            let (y, wrt) = (y.clone(), point.wrt.clone());
+            engine::passes(function, nested, move || engine::reverse_rows(function, &y, &wrt, nested))?
+        }
         Strategy::Forward => {
-            let (y, xv) = (y.clone(), xv.clone());
-            second_order::run(function, move || engine::forward_columns(function, &y, &xv))?
+            let u = scope.zeros_var(&y)?;
+            let (y, wrt) = (y.clone(), point.wrt.clone());
+            second_order::run(function, move || engine::forward_columns(function, &y, &wrt, &u, nested))?
         }
-        Strategy::ReverseVectorized => {
-            let chunk = options.chunk_size.unwrap_or(dims.m).min(dims.m);
-            let mut blocks = Vec::with_capacity(dims.m.div_ceil(chunk));
-            let mut start = 0;
-            while start < dims.m {
-                let b = chunk.min(dims.m - start);
-                let (xr, yr) = evaluate_batch(function, f, x, b, start, &dims.output)?;
-                if options.verify_vectorized && start == 0 {
-                    verify_batch_row(function, &y, &yr)?;
-                }
-                blocks.push(engine::batched_rows(function, &yr, &xr, start, || {
-                    format!("the vectorized reverse pass for rows {start}..{}", start + b)
-                })?);
-                start += b;
-            }
-            let j = Tensor::cat(&blocks, 0)?;
-            if options.verify_vectorized {
-                verify_first_row(function, &y, &xv, &j)?;
-            }
-            j
-        }
+        Strategy::ReverseVectorized => vectorized_rows(function, &scope, f, x, &y, &point, options)?,
     };
-    finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite)
+    finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite, nested)
 }
 
-/// Compares row 0 of a vectorized Jacobian with one plain reverse pass.
-fn verify_first_row(function: &'static str, y: &Tensor, xv: &Var, j: &Tensor) -> Result<()> {
-    let s = y.flatten_all()?.narrow(0, 0, 1)?.sum_all()?;
-    let x = xv.as_tensor();
-    let row = match engine::grad_of(function, &s, x, || "the check of the vectorized row 0".into())? {
-        Some(g) => g.flatten_all()?,
-        None => Tensor::zeros(x.elem_count(), x.dtype(), x.device())?,
-    };
-    let got = j.get(0)?;
-    let diff = engine::max_abs_diff(&got, &row)?;
-    let tol = engine::rounding_tol(x.dtype()) * (1.0 + engine::max_abs(&row)?);
-    if diff.is_nan() || diff > tol {
-        return Err(Error::NotBatchable {
-            function,
-            detail: format!("Jacobian row 0 from the batched pass differs from a single VJP by {diff:e} (tolerance {tol:e})"),
-        });
+/// [`Strategy::ReverseVectorized`]: one batched reverse pass per chunk of outputs, then the
+/// soundness checks (every batch row equals `f(x)`; random `vᵀJ` probes).
+fn vectorized_rows<F>(
+    function: &'static str,
+    scope: &engine::Scope,
+    f: &F,
+    x: &Tensor,
+    y: &Tensor,
+    point: &engine::Point,
+    options: &JacobianOptions,
+) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    let m = y.elem_count();
+    let nested = point.nested;
+    let blocks = for_each_chunk(options.chunk_size, m, |b, start| {
+        let (xr, yr) = evaluate_batch(function, scope, f, x, (b, start), y.dims(), nested)?;
+        if options.verify_vectorized {
+            verify_batch_rows(function, y, &yr)?;
+        }
+        let wrt = xr.wrt;
+        engine::passes(function, nested, move || {
+            engine::batched_rows(function, &yr, &wrt, start, nested, || {
+                format!("the vectorized reverse pass for rows {start}..{}", start + b)
+            })
+        })
+    })?;
+    let j = Tensor::cat(&blocks, 0)?;
+    if options.verify_vectorized {
+        verify_by_probes(function, "Jacobian", y, &point.wrt, &j)?;
     }
-    Ok(())
+    Ok(j)
 }
 
-/// Reshapes the flat `(m, n)` result, casts to `x`'s dtype, checks it is finite.
+/// Calls `block(b, start)` for consecutive chunks of at most `chunk_size` (all at once for
+/// `None`) out of `total` rows, collecting the blocks in order.
+pub(crate) fn for_each_chunk(
+    chunk_size: Option<usize>,
+    total: usize,
+    mut block: impl FnMut(usize, usize) -> Result<Tensor>,
+) -> Result<Vec<Tensor>> {
+    let chunk = chunk_size.unwrap_or(total).clamp(1, total.max(1));
+    let mut blocks = Vec::with_capacity(total.div_ceil(chunk));
+    let mut start = 0;
+    while start < total {
+        let b = chunk.min(total - start);
+        blocks.push(block(b, start)?);
+        start += b;
+    }
+    Ok(blocks)
+}
+
+/// Reshapes the flat `(m, n)` result, casts to `x`'s dtype, checks it is finite; detaches it
+/// unless the transform is nested (then it keeps its graph for the outer transform).
 pub(crate) fn finish(
     function: &'static str,
     what: &'static str,
@@ -409,10 +477,11 @@ pub(crate) fn finish(
     dims: &[usize],
     x: &Tensor,
     check_finite: bool,
+    nested: bool,
 ) -> Result<Tensor> {
-    let out = flat.reshape(dims)?.to_dtype(x.dtype())?.detach();
+    let out = engine::detach_unless(flat.reshape(dims)?.to_dtype(x.dtype())?, nested);
     if check_finite {
-        engine::check_finite(function, what, &out)?;
+        engine::check_finite(function, what, &out.detach())?;
     }
     Ok(out)
 }

@@ -47,6 +47,7 @@
 // `jacobian`, `hessian` and `gradcheck` are both modules and functions; the modules stay private
 // (their items are re-exported below) so that `use jacobian::jacobian;` imports only the function
 // and `jacobian::Tensor` keeps naming this crate.
+mod argnums;
 mod engine;
 pub mod error;
 mod gradcheck;
@@ -59,6 +60,7 @@ mod products;
 pub mod rng;
 pub mod second_order;
 
+pub use argnums::{gradient2, gradient_argnums, jacobian2, jacobian_argnums, jacobian_multi};
 pub use candle_core::{DType, Device, Tensor};
 pub use error::{Error, Result};
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
@@ -66,4 +68,4 @@ pub use hessian::{gradient, hessian, hessian_with, value_and_gradient};
 pub use jacobian::{jacfwd, jacobian, jacobian_with, jacrev, JacobianOptions, Strategy};
 pub use layers::{chain, chain_layers, layer_jacobian, linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, Activation};
 pub use nn::{LayerStructure, Linear, Module, Sequential};
-pub use products::{jvp, vjp};
+pub use products::{hvp, jvp, vhp, vjp};

@@ -1,5 +1,5 @@
-//! Element-wise activations whose autodiff derivatives follow PyTorch and the course, plus
-//! `diag`.
+//! Element-wise activations whose autodiff derivatives follow PyTorch and the course, the
+//! reductions `max_all`/`min_all`/`max`/`min` with PyTorch's tie convention, and `diag`.
 //!
 //! They return `candle_core::Result`, so a function item can be passed straight to the
 //! differentiation functions: `jacobian(ops::relu, &z)`.
@@ -74,6 +74,83 @@ pub fn sigmoid_derivative(z: &Tensor) -> Result<Tensor> {
 /// `tanh'(z) = 1 − tanh²(z)` element-wise.
 pub fn tanh_derivative(z: &Tensor) -> Result<Tensor> {
     1.0 - z.tanh()?.sqr()?
+}
+
+/// The largest entry of `z` (0-d), with the gradient split evenly among tied maxima.
+///
+/// **Convention** (next to [`relu`]'s `relu'(0) = 0`): at a tie the gradient is `1/k` for each of
+/// the `k` entries equal to the maximum and 0 elsewhere, as `torch.amax` and JAX's `jnp.max` do.
+/// Candle's own `max_all` gives 1 to *every* tied entry, which is not a valid subgradient (at
+/// `(1, 3, 3)` the slope along `(0, 1, 1)` would be 2; it is 1). Away from ties both agree.
+/// Second derivatives are 0 (the maximum is piecewise linear).
+///
+/// **Built as** `m + Σᵢ where(zᵢ = m, zᵢ − m, 0) / k` with `m` the (detached) maximum, so the
+/// value is exactly candle's maximum and the derivative is `1[zᵢ = m] / k` at every order.
+/// **NaN:** the value is candle's (NaN entries do not compare equal, so a finite maximum gets
+/// the whole gradient); an all-NaN or empty `z` is an error from candle.
+///
+/// **Mirrors** `torch.amax(z)` (values and gradient) and `jnp.max`.
+///
+/// ```
+/// use jacobian::{gradient, ops, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// let z = Tensor::new(&[1.0f64, 3.0, 3.0], &Device::Cpu)?;
+/// assert_eq!(ops::max_all(&z)?.to_scalar::<f64>()?, 3.0);
+/// assert_eq!(gradient(ops::max_all, &z)?.to_vec1::<f64>()?, [0.0, 0.5, 0.5]);
+/// # Ok(()) }
+/// ```
+pub fn max_all(z: &Tensor) -> Result<Tensor> {
+    tied_reduce(&z.flatten_all()?, 0, Extreme::Max)?.squeeze(0)
+}
+
+/// The smallest entry of `z` (0-d), with the gradient split evenly among tied minima; see
+/// [`max_all`] for the convention. **Mirrors** `torch.amin(z)`.
+pub fn min_all(z: &Tensor) -> Result<Tensor> {
+    tied_reduce(&z.flatten_all()?, 0, Extreme::Min)?.squeeze(0)
+}
+
+/// The maximum along `dim` (removed from the shape), ties split evenly; see [`max_all`].
+/// **Mirrors** `torch.amax(z, dim)`.
+pub fn max(z: &Tensor, dim: usize) -> Result<Tensor> {
+    tied_reduce(z, dim, Extreme::Max)?.squeeze(dim)
+}
+
+/// The minimum along `dim` (removed from the shape), ties split evenly; see [`max_all`].
+/// **Mirrors** `torch.amin(z, dim)`.
+pub fn min(z: &Tensor, dim: usize) -> Result<Tensor> {
+    tied_reduce(z, dim, Extreme::Min)?.squeeze(dim)
+}
+
+/// The maximum along `dim`, kept as a size-1 axis; ties split evenly. **Mirrors**
+/// `torch.amax(z, dim, keepdim=True)`.
+pub fn max_keepdim(z: &Tensor, dim: usize) -> Result<Tensor> {
+    tied_reduce(z, dim, Extreme::Max)
+}
+
+/// The minimum along `dim`, kept as a size-1 axis; ties split evenly. **Mirrors**
+/// `torch.amin(z, dim, keepdim=True)`.
+pub fn min_keepdim(z: &Tensor, dim: usize) -> Result<Tensor> {
+    tied_reduce(z, dim, Extreme::Min)
+}
+
+#[derive(Clone, Copy)]
+enum Extreme {
+    Max,
+    Min,
+}
+
+/// `m + Σ where(z = m, z − m, 0) / k` along `dim`, keepdim; `m` detached, `k` the tie count.
+fn tied_reduce(z: &Tensor, dim: usize, which: Extreme) -> Result<Tensor> {
+    let m = match which {
+        Extreme::Max => z.max_keepdim(dim)?,
+        Extreme::Min => z.min_keepdim(dim)?,
+    }
+    .detach();
+    let tied = z.broadcast_eq(&m)?;
+    let count = tied.to_dtype(z.dtype())?.sum_keepdim(dim)?;
+    // where_cond, not a product with the mask: 0·(−inf − m) would be NaN.
+    let offsets = tied.where_cond(&z.broadcast_sub(&m)?, &z.zeros_like()?)?;
+    m + offsets.sum_keepdim(dim)?.div(&count)?
 }
 
 /// The square matrix with `v` on its diagonal: `(n,)` → `(n, n)`. A 0-d `v` is treated as `(1,)`.

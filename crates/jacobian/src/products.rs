@@ -1,8 +1,8 @@
-//! Jacobian products without forming the Jacobian: [`vjp`] (reverse mode) and [`jvp`]
-//! (forward mode by the double-VJP trick).
+//! Products without forming the matrix: [`vjp`] (reverse mode), [`jvp`] (forward mode by the
+//! double-VJP trick), and the Hessian products [`hvp`] and [`vhp`] (reverse-over-reverse).
 use crate::jacobian::{evaluate, Evaluated};
 use crate::{engine, second_order, Error, Result};
-use candle_core::{Tensor, Var};
+use candle_core::Tensor;
 
 /// Vector-Jacobian product: returns `(f(x), vᵀJ)`.
 ///
@@ -37,23 +37,24 @@ where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
     const FUNCTION: &str = "vjp";
-    let Evaluated { xv, y } = evaluate(FUNCTION, &f, x, false)?;
     engine::check_float(FUNCTION, "v", v)?;
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
     if v.dims() != y.dims() {
         return Err(Error::Shape { function: FUNCTION, what: "v (the shape of f(x))", expected: y.dims().to_vec(), got: v.dims().to_vec() });
     }
-    let product = if y.elem_count() == 0 || x.elem_count() == 0 || !engine::depends_on(&y, &xv) {
+    let nested = point.nested;
+    let product = if y.elem_count() == 0 || x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
         x.zeros_like()?
     } else {
-        let s = (&y * v.detach().to_dtype(y.dtype())?)?.sum_all()?;
-        match engine::grad_of(FUNCTION, &s, xv.as_tensor(), || "the reverse pass seeded with v".into())? {
-            Some(g) => g.to_dtype(x.dtype())?,
-            None => x.zeros_like()?,
-        }
+        let (y, v, wrt, dtype) = (y.clone(), engine::detach_unless(v.clone(), nested), point.wrt.clone(), x.dtype());
+        engine::passes(FUNCTION, nested, move || {
+            let p = engine::vjp_flat(FUNCTION, &y, &v, &wrt, nested, || "the reverse pass seeded with v".into())?;
+            Ok(p.reshape(wrt.as_tensor().shape())?.to_dtype(dtype)?)
+        })?
     };
-    let product = product.detach();
-    engine::check_finite(FUNCTION, "vector-Jacobian product", &product)?;
-    Ok((y.detach(), product))
+    engine::check_finite(FUNCTION, "vector-Jacobian product", &product.detach())?;
+    Ok((engine::detach_unless(y, nested), product))
 }
 
 /// Jacobian-vector product: returns `(f(x), J v)`.
@@ -90,32 +91,119 @@ where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
     const FUNCTION: &str = "jvp";
-    let Evaluated { xv, y } = evaluate(FUNCTION, &f, x, false)?;
     engine::check_float(FUNCTION, "v", v)?;
     if v.dims() != x.dims() {
         return Err(Error::Shape { function: FUNCTION, what: "v (the shape of x)", expected: x.dims().to_vec(), got: v.dims().to_vec() });
     }
-    let product = if y.elem_count() == 0 || x.elem_count() == 0 || !engine::depends_on(&y, &xv) {
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
+    let nested = point.nested;
+    let product = if y.elem_count() == 0 || x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
         y.zeros_like()?
     } else {
-        let v = v.detach().to_dtype(x.dtype())?;
-        let (y, xv) = (y.clone(), xv.clone());
-        second_order::run(FUNCTION, move || {
-            let u = Var::zeros(y.shape(), y.dtype(), y.device())?;
-            let s = (&y * u.as_tensor())?.sum_all()?;
-            let jtu = match engine::grad_of(FUNCTION, &s, xv.as_tensor(), || "the pass that builds u ↦ Jᵀu".into())? {
-                Some(g) => g,
-                None => return Ok(y.zeros_like()?),
-            };
-            let t = (jtu * &v)?.sum_all()?;
-            match engine::grad_of(FUNCTION, &t, u.as_tensor(), || "the pass that differentiates (Jᵀu)·v in u".into())? {
-                Some(jv) => Ok(jv.detach()),
-                None => Ok(y.zeros_like()?),
-            }
-        })?
+        let v = engine::detach_unless(v.to_dtype(x.dtype())?, nested);
+        let u = scope.zeros_var(&y)?;
+        let (y, wrt) = (y.clone(), point.wrt.clone());
+        second_order::run(FUNCTION, move || engine::jvp_of(FUNCTION, &y, &wrt, &u, &v, nested))?
     };
-    engine::check_finite(FUNCTION, "Jacobian-vector product", &product)?;
-    Ok((y.detach(), product))
+    engine::check_finite(FUNCTION, "Jacobian-vector product", &product.detach())?;
+    Ok((engine::detach_unless(y, nested), product))
+}
+
+/// Hessian-vector product of a scalar function: returns `(f(x), H v)`, without forming `H`.
+///
+/// **Computes** `H v = ∇ₓ(∇f(x) · v)` by reverse-over-reverse: one reverse pass builds `∇f`
+/// with its graph, a second differentiates `∇f · v`. Two passes, whatever `n`; a full
+/// [`crate::hessian`] takes `n + 1`. Strictly this is `vᵀH` (see [`vhp`]); the two are equal
+/// wherever `f` is twice continuously differentiable (Schwarz), which includes every function
+/// built from the course's smooth ops. At the kinks of ReLU-like ops both sides are
+/// conventions (here, as in PyTorch, they give 0).
+///
+/// **Shape:** `v` has the shape of `x` (any rank); the product too, in `x`'s dtype. `f(x)` must
+/// hold one element.
+///
+/// **Errors:** [`Error::NotScalar`], [`Error::Shape`] if `v`'s shape differs from `x`'s,
+/// [`Error::SecondOrder`], otherwise as [`crate::gradient`]. A function linear in `x` gives a
+/// zero product.
+///
+/// **Nesting, NaN:** as for every transform (see the crate docs): nested calls keep the graph,
+/// non-finite products are [`Error::NonFinite`].
+///
+/// **Mirrors** `torch.autograd.functional.hvp(f, x, v)` (which returns `(f(x), Hv)` too) and
+/// JAX's `jvp(grad(f), (x,), (v,))`.
+///
+/// ```
+/// use jacobian::{hvp, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// // f(x) = Σ x³: H = diag(6x), H v = 6 x ⊙ v
+/// let x = Tensor::new(&[1.0f64, 2.0], &Device::Cpu)?;
+/// let v = Tensor::new(&[1.0f64, -1.0], &Device::Cpu)?;
+/// let (_, hv) = hvp(|x: &Tensor| x.powf(3.0)?.sum_all(), &x, &v)?;
+/// assert_eq!(hv.to_vec1::<f64>()?, [6.0, -12.0]);
+/// # Ok(()) }
+/// ```
+pub fn hvp<F>(f: F, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    hessian_product("hvp", &f, x, v)
+}
+
+/// Vector-Hessian product of a scalar function: returns `(f(x), vᵀH)` (shape of `x`).
+///
+/// **Computes** `vᵀH = ∇ₓ(∇f(x) · v)` exactly, by reverse-over-reverse (two reverse passes).
+/// Shapes and errors as [`hvp`].
+///
+/// **Mirrors** `torch.autograd.functional.vhp(f, x, v)` and JAX's `vjp(grad(f), x)[1](v)`.
+///
+/// ```
+/// use jacobian::{vhp, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// // f(x) = x0² x1: H = [[2x1, 2x0], [2x0, 0]]; at (1, 3), vᵀH for v = (1, 0) is (6, 2)
+/// let x = Tensor::new(&[1.0f64, 3.0], &Device::Cpu)?;
+/// let v = Tensor::new(&[1.0f64, 0.0], &Device::Cpu)?;
+/// let f = |x: &Tensor| x.get(0)?.sqr()?.mul(&x.get(1)?);
+/// assert_eq!(vhp(f, &x, &v)?.1.to_vec1::<f64>()?, [6.0, 2.0]);
+/// # Ok(()) }
+/// ```
+pub fn vhp<F>(f: F, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    hessian_product("vhp", &f, x, v)
+}
+
+fn hessian_product<F>(function: &'static str, f: &F, x: &Tensor, v: &Tensor) -> Result<(Tensor, Tensor)>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    engine::check_float(function, "v", v)?;
+    if v.dims() != x.dims() {
+        return Err(Error::Shape { function, what: "v (the shape of x)", expected: x.dims().to_vec(), got: v.dims().to_vec() });
+    }
+    let scope = engine::Scope::enter();
+    let Evaluated { point, y } = evaluate(function, &scope, f, x, false, v.track_op())?;
+    if y.elem_count() != 1 {
+        return Err(Error::NotScalar { function, got: y.dims().to_vec() });
+    }
+    let nested = point.nested;
+    let product = if x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
+        x.zeros_like()?
+    } else {
+        let v = engine::detach_unless(v.to_dtype(x.dtype())?, nested);
+        let (s, wrt) = (y.sum_all()?, point.wrt.clone());
+        second_order::run(function, move || {
+            let g = match engine::grad_of(function, &s, wrt.as_tensor(), || "the gradient pass (graph kept)".into())? {
+                Some(g) if engine::depends_on(&g, &wrt) => g,
+                _ => return Ok(wrt.as_tensor().zeros_like()?),
+            };
+            let p = engine::vjp_flat(function, &g, &v, &wrt, nested, || "the pass that differentiates ∇f·v".into())?;
+            Ok(p.reshape(wrt.as_tensor().shape())?)
+        })?
+        .to_dtype(x.dtype())?
+    };
+    engine::check_finite(function, "Hessian-vector product", &product.detach())?;
+    Ok((engine::detach_unless(y, nested), product))
 }
 
 #[cfg(test)]
