@@ -20,3 +20,10 @@ pub use jacobian::{
     linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, vjp, Activation, JacobianOptions,
     Strategy,
 };
+// Composing transforms (notebook 03 section 7, and 04): several inputs, Hessian products, and
+// max/min whose gradient splits ties as torch.amax does (candle's own gives 1 to every tie).
+pub use jacobian::ops::{max_all, min_all};
+pub use jacobian::{
+    gradient2, gradient_argnums, hessian_with, hvp, jacobian2, jacobian_argnums, jacobian_multi, value_and_gradient,
+    vhp,
+};

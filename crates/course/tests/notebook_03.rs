@@ -90,7 +90,7 @@ fn notebook_03_runs_on_the_course_kernel_and_prints_the_seed_values() {
     }
 
     // Every section that prints a Jacobian also draws it.
-    for id in ["s1-jacobian", "s2-linear", "s3-chain", "s4-relu", "s5-layer", "s5-dead", "s6-backprop"] {
+    for id in ["s1-jacobian", "s2-linear", "s3-chain", "s4-relu", "s5-layer", "s5-dead", "s6-backprop", "s7-compose"] {
         let c = cell(&report, id);
         let html = c.data("text/html").unwrap_or_default();
         assert!(
@@ -137,6 +137,25 @@ fn notebook_03_runs_on_the_course_kernel_and_prints_the_seed_values() {
     assert_close("s6 ∂L/∂x", &numbers_after(&s6, "∂L/∂x = "), &as_matrix(&rng["s6_grad_x"]), 1e-6);
     assert_close("s6 manual", &numbers_after(&s6, "Manual:  "), &as_matrix(&rng["s6_grad_manual"]), 1e-6);
     assert!(s6.contains("✓ backprop vs 2·y·J"), "{s6}");
+
+    // 7. Composing transforms: hessian(f) = jacfwd(jacrev(f)) on the real kernel, with the
+    // closed form H = [[−x₀ sin x₀ + 2 cos x₀, cos x₁, cos x₂], [cos x₁, 2x₂ − x₀ sin x₁, 2x₁],
+    // [cos x₂, 2x₁, −x₀ sin x₂]] of f = x₀·Σ sin xᵢ + x₁² x₂ at (0.5, −1.2, 0.8).
+    let s7 = cell(&report, "s7-compose").stdout();
+    let (a, b, c) = (0.5f64, -1.2f64, 0.8f64);
+    let closed = vec![
+        vec![-a * a.sin() + 2.0 * a.cos(), b.cos(), c.cos()],
+        vec![b.cos(), 2.0 * c - a * b.sin(), 2.0 * b],
+        vec![c.cos(), 2.0 * b, -a * c.sin()],
+    ];
+    assert_close("s7 hessian", &numbers_after(&s7, "hessian(f):"), &closed, 1e-4);
+    assert_close("s7 jacfwd(jacrev)", &numbers_after(&s7, "jacfwd(jacrev(f)):"), &closed, 1e-4);
+    assert!(s7.contains("✓ hessian(f) = jacfwd(jacrev(f))"), "{s7}");
+    let two = cell(&report, "s7-two-inputs").stdout();
+    assert_close("s7 ∂/∂x", &numbers_after(&two, "∂(Wx)/∂x = W:"), &[vec![1.0, 2.0], vec![3.0, 4.0], vec![5.0, 6.0]], 0.0);
+    assert!(two.contains("∂(Wx)/∂W has shape [3, 3, 2]"), "{two}");
+    assert_close("s7 ∂y1/∂W", &numbers_after(&two, "row 1 holds xᵀ:"), &[vec![1.0, -1.0], vec![0.0, 0.0], vec![0.0, 0.0]], 0.0);
+    assert!(two.contains("v = (1, 1): [6.0, -6.0]"), "{two}");
 
     // The exercises, as shipped, are untouched scaffolds.
     for id in ["ex1", "ex2", "ex3", "ex4"] {

@@ -31,3 +31,14 @@ fn committed_notebooks_are_clean_v4_5_on_the_course_kernel() {
     }
     assert!(seen > 0, "no notebooks found in {}", dir.display());
 }
+
+/// candle detaches cotangents unless CANDLE_GRAD_DO_NOT_DETACH is set, and reads it once per
+/// thread; the kernel spec exports it so that second-order work in a notebook runs inline
+/// instead of on the jacobian crate's helper thread (see jacobian::second_order).
+#[test]
+fn kernel_spec_exports_exact_second_order_gradients() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../kernel-config/kernel.json.in");
+    let text = std::fs::read_to_string(&path).expect("kernel-config/kernel.json.in is readable");
+    let spec: Value = serde_json::from_str(&text.replace('@', "")).expect("kernel.json.in is JSON once rendered");
+    assert_eq!(spec["env"]["CANDLE_GRAD_DO_NOT_DETACH"], "1", "{text}");
+}

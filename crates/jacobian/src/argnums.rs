@@ -29,6 +29,8 @@ use std::cell::RefCell;
 ///
 /// **Mirrors** `torch.func.jacrev(f, argnums=(0, 1))(x, y)` and `jax.jacobian(f, argnums=…)`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{jacobian_argnums, JacobianOptions, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -59,6 +61,8 @@ where
 ///
 /// **Mirrors** `torch.func.jacrev(f, argnums=…)` for an `f` that returns a tuple, and JAX's
 /// pytree outputs.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{jacobian_multi, JacobianOptions, Tensor, Device};
@@ -91,6 +95,8 @@ where
 ///
 /// **Mirrors** `jax.jacobian(f, argnums=(0, 1))(x, y)` and `torch.func.jacrev(f, argnums=(0, 1))`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{jacobian2, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -117,6 +123,8 @@ where
 /// [`jacobian_argnums`].
 ///
 /// **Mirrors** `torch.func.grad(f, argnums=(0, 1))` and `jax.grad(f, argnums=…)`.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{gradient_argnums, Tensor, Device};
@@ -156,6 +164,8 @@ where
 
 /// The gradients of a scalar function of two tensors: `(∂f/∂x, ∂f/∂y)`. See
 /// [`gradient_argnums`]. **Mirrors** `jax.grad(f, argnums=(0, 1))(x, y)`.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{gradient2, Tensor, Device};

@@ -7,7 +7,7 @@
 //! the second-order passes run where candle keeps gradients attached; see
 //! [`crate::second_order`].
 use crate::engine::{self, concat_dims};
-use crate::jacobian::{evaluate, evaluate_batch, finish, for_each_chunk, verify_batch_rows, verify_by_probes, Evaluated};
+use crate::jacobian::{evaluate, finish, verify_by_probes, Batched, Evaluated};
 use crate::{second_order, Error, JacobianOptions, Result, Strategy};
 use candle_core::Tensor;
 
@@ -32,6 +32,8 @@ fn check_scalar(function: &'static str, y: &Tensor) -> Result<()> {
 ///
 /// **Mirrors** `torch.func.grad(f)(x)`, `torch.autograd.grad(f(x), x)` and `jax.grad(f)(x)`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{gradient, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -53,6 +55,8 @@ where
 /// Same shapes and errors as [`gradient`]; the value is returned as `f` returned it (detached).
 ///
 /// **Mirrors** `jax.value_and_grad(f)(x)` and `torch.func.grad_and_value` (in the other order).
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{value_and_gradient, Tensor, Device};
@@ -117,6 +121,8 @@ where
 /// **Mirrors** `torch.func.hessian(f)(x)`, `torch.autograd.functional.hessian(f, x)` and
 /// `jax.hessian(f)(x)`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{hessian, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -152,6 +158,8 @@ where
 ///
 /// **Mirrors** `torch.func.hessian` (which is `jacfwd(jacrev(f))`) and
 /// `torch.autograd.functional.hessian(f, x, vectorize=…, outer_jacobian_strategy=…)`.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{hessian_with, JacobianOptions, Tensor, Device};
@@ -208,7 +216,9 @@ where
                 }
             })?
         }
-        Strategy::ReverseVectorized => vectorized_hessian(function, &scope, f, x, &y, &point, options)?,
+        Strategy::ReverseVectorized => {
+            vectorized_hessian(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })?
+        }
     };
     finish(function, "Hessian", flat, &dims, x, options.check_finite, nested)
 }
@@ -223,26 +233,14 @@ fn gradient_with_graph(function: &'static str, y: &Tensor, wrt: &candle_core::Va
 
 /// [`Strategy::ReverseVectorized`] for Hessians: per chunk, one batched gradient pass and one
 /// batched second pass; then the soundness checks: every batch row equals `f(x)`, the result is
-/// symmetric, and `H v` for random `v` equals a plain Hessian-vector product.
-fn vectorized_hessian<F>(
-    function: &'static str,
-    scope: &engine::Scope,
-    f: &F,
-    x: &Tensor,
-    y: &Tensor,
-    point: &engine::Point,
-    options: &JacobianOptions,
-) -> Result<Tensor>
+/// symmetric, and `vᵀH` for random `v` equals a plain reverse-over-reverse product.
+fn vectorized_hessian<F>(batched: &Batched<'_, F>) -> Result<Tensor>
 where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
+    let (function, nested, x) = (batched.function, batched.point.nested, batched.x);
     let n = x.elem_count();
-    let nested = point.nested;
-    let blocks = for_each_chunk(options.chunk_size, n, |b, start| {
-        let (xr, yr) = evaluate_batch(function, scope, f, x, (b, start), y.dims(), nested)?;
-        if options.verify_vectorized {
-            verify_batch_rows(function, y, &yr)?;
-        }
+    let h = batched.blocks(n, |xr, yr, b, start| {
         let (wrt, dtype, device) = (xr.wrt, x.dtype(), x.device().clone());
         second_order::run(function, move || match gradient_with_graph(function, &yr, &wrt)? {
             Some(g) => engine::batched_rows(function, &g, &wrt, start, nested, || {
@@ -251,9 +249,8 @@ where
             None => Ok(Tensor::zeros((b, n), dtype, &device)?),
         })
     })?;
-    let h = Tensor::cat(&blocks, 0)?;
-    if options.verify_vectorized {
-        verify_hessian(function, y, &point.wrt, &h)?;
+    if batched.options.verify_vectorized {
+        verify_hessian(function, batched.y, &batched.point.wrt, &h)?;
     }
     Ok(h)
 }

@@ -282,6 +282,8 @@ impl Dims {
 /// **Mirrors** `torch.autograd.functional.jacobian(f, x)` and `jax.jacobian`.
 ///
 /// **Example** (the course's `f(x, y) = (x² + y, xy, sin x)` at `(1, 2)`):
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{jacobian, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -314,6 +316,8 @@ where
 /// **Mirrors** `torch.autograd.functional.jacobian(f, x, strict=…, vectorize=…, strategy=…)`
 /// and `torch.func.jacrev(f, chunk_size=…)`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{jacobian_with, JacobianOptions, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -340,6 +344,8 @@ where
 /// **Mirrors** `torch.func.jacrev(f)(x)` and `jax.jacrev(f)(x)` (values; torch vmaps the backward
 /// pass, candle cannot, see [`Strategy::ReverseVectorized`]).
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{jacrev, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -364,6 +370,8 @@ where
 /// [`crate::second_order`]).
 ///
 /// **Mirrors** `torch.func.jacfwd(f)(x)` and `jax.jacfwd(f)(x)`.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{jacfwd, Tensor, Device};
@@ -410,32 +418,57 @@ where
             let (y, wrt) = (y.clone(), point.wrt.clone());
             second_order::run(function, move || engine::forward_columns(function, &y, &wrt, &u, nested))?
         }
-        Strategy::ReverseVectorized => vectorized_rows(function, &scope, f, x, &y, &point, options)?,
+        Strategy::ReverseVectorized => {
+            vectorized_rows(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })?
+        }
     };
     finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite, nested)
 }
 
-/// [`Strategy::ReverseVectorized`]: one batched reverse pass per chunk of outputs, then the
-/// soundness checks (every batch row equals `f(x)`; random `vᵀJ` probes).
-fn vectorized_rows<F>(
-    function: &'static str,
-    scope: &engine::Scope,
-    f: &F,
-    x: &Tensor,
-    y: &Tensor,
-    point: &engine::Point,
-    options: &JacobianOptions,
-) -> Result<Tensor>
+/// What the vectorized strategies (Jacobian and Hessian) share: the closure, the point and its
+/// plain evaluation `y`, and the options.
+pub(crate) struct Batched<'a, F> {
+    pub(crate) function: &'static str,
+    pub(crate) scope: &'a engine::Scope,
+    pub(crate) f: &'a F,
+    pub(crate) x: &'a Tensor,
+    pub(crate) y: &'a Tensor,
+    pub(crate) point: &'a engine::Point,
+    pub(crate) options: &'a JacobianOptions,
+}
+
+impl<F> Batched<'_, F>
 where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
-    let m = y.elem_count();
-    let nested = point.nested;
-    let blocks = for_each_chunk(options.chunk_size, m, |b, start| {
-        let (xr, yr) = evaluate_batch(function, scope, f, x, (b, start), y.dims(), nested)?;
-        if options.verify_vectorized {
-            verify_batch_rows(function, y, &yr)?;
-        }
+    /// For each chunk of `total` rows: evaluates `f` on `x` repeated, checks every batch row
+    /// against `y` (unless verification is off), and hands the batched point, output, size and
+    /// first row to `pass`. Returns the blocks concatenated along axis 0.
+    pub(crate) fn blocks(
+        &self,
+        total: usize,
+        mut pass: impl FnMut(engine::Point, Tensor, usize, usize) -> Result<Tensor>,
+    ) -> Result<Tensor> {
+        let blocks = for_each_chunk(self.options.chunk_size, total, |b, start| {
+            let (xr, yr) =
+                evaluate_batch(self.function, self.scope, self.f, self.x, (b, start), self.y.dims(), self.point.nested)?;
+            if self.options.verify_vectorized {
+                verify_batch_rows(self.function, self.y, &yr)?;
+            }
+            pass(xr, yr, b, start)
+        })?;
+        Ok(Tensor::cat(&blocks, 0)?)
+    }
+}
+
+/// [`Strategy::ReverseVectorized`]: one batched reverse pass per chunk of outputs, then the
+/// soundness checks (every batch row equals `f(x)`; random `vᵀJ` probes).
+fn vectorized_rows<F>(batched: &Batched<'_, F>) -> Result<Tensor>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    let (function, nested) = (batched.function, batched.point.nested);
+    let j = batched.blocks(batched.y.elem_count(), |xr, yr, b, start| {
         let wrt = xr.wrt;
         engine::passes(function, nested, move || {
             engine::batched_rows(function, &yr, &wrt, start, nested, || {
@@ -443,9 +476,8 @@ where
             })
         })
     })?;
-    let j = Tensor::cat(&blocks, 0)?;
-    if options.verify_vectorized {
-        verify_by_probes(function, "Jacobian", y, &point.wrt, &j)?;
+    if batched.options.verify_vectorized {
+        verify_by_probes(function, "Jacobian", batched.y, &batched.point.wrt, &j)?;
     }
     Ok(j)
 }

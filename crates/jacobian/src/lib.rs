@@ -13,7 +13,31 @@
 //! | [`vjp`] / [`jvp`] | `(f(x), vᵀJ)` / `(f(x), J v)` | `x.shape` / `f(x).shape` | `torch.func.vjp` / `jvp` |
 //! | [`gradient`], [`value_and_gradient`] | `∇f` of a scalar `f` | `x.shape` | `torch.func.grad`, `jax.value_and_grad` |
 //! | [`hessian`], [`hessian_with`] | `∇²f`, exact | `(n, n)` | `torch.func.hessian` |
+//! | [`hvp`] / [`vhp`] | `H v` / `vᵀH` without forming `H` (two passes) | `x.shape` | `torch.autograd.functional.hvp` / `vhp` |
+//! | [`jacobian_argnums`], [`jacobian2`] | `∂f/∂xs[a]` for each `a` in `argnums` | one block per input | `jacrev(f, argnums=…)` |
+//! | [`jacobian_multi`] | several outputs × several inputs | `[output][input]` | tuple outputs of `torch.func.jacrev` |
+//! | [`gradient_argnums`], [`gradient2`] | gradients of a scalar `f(x, y, …)` | one per input | `torch.func.grad(f, argnums=…)` |
 //! | [`gradcheck`] | autodiff vs finite differences | report | `torch.autograd.gradcheck` |
+//!
+//! # Every transform
+//!
+//! - **Composition.** Transforms nest to any depth: `jacfwd(|x| Ok(jacrev(f, x)?), &x)` is the
+//!   Hessian, three `jacrev`s give third derivatives, and a closure may capture the point of an
+//!   outer transform (no perturbation confusion). A transform is *nested* when its `x` carries a
+//!   graph (`x.track_op()`), when its closure's output reaches a variable of a transform that is
+//!   still running (a captured outer point), or when a vector it contracts with carries a graph;
+//!   it then differentiates at `x + z` with a zero variable `z` of its own and returns a result
+//!   that keeps its graph, like `create_graph=True` in `torch.autograd.grad`. Plain calls at top
+//!   level return detached results and cost nothing extra. Inside a closure, write
+//!   `Ok(jacrev(f, x)?)`: closures return candle's `Result`, transforms this crate's.
+//! - **Outputs independent of `x`** give zeros (torch's `strict=False`); with
+//!   [`JacobianOptions::strict`] they are [`Error::Independent`].
+//! - **NaN and ±inf** in a result are [`Error::NonFinite`] (count and first index), unless
+//!   [`JacobianOptions::check_finite`] is off; a nested transform checks its own result, so the
+//!   error names the innermost transform that produced it.
+//! - **Vectorized strategies** never return a matrix they have not checked: every batch row must
+//!   equal `f(x)` and random `vᵀJ` probes must equal plain VJPs (Hessians: plus symmetry), or
+//!   the result is [`Error::NotBatchable`].
 //!
 //! How a Jacobian is computed is a [`Strategy`] in [`JacobianOptions`]: reverse mode row by row,
 //! reverse mode vectorized over a batch-compatible closure (with a `chunk_size`), or forward mode
@@ -22,9 +46,10 @@
 //! `Linear`/`ReLU`/`Sigmoid`/`Tanh`/`Sequential`, [`ops`] activations whose derivatives follow
 //! PyTorch (`relu'(0) = 0`), and [`rng`] a seeded generator.
 //!
-//! Two candle traps are handled for you: candle's double backward is silently wrong unless
+//! Three candle traps are handled for you: candle's double backward is silently wrong unless
 //! `CANDLE_GRAD_DO_NOT_DETACH` is set (see [`second_order`] for what this crate does about it),
-//! and candle's `relu'(0)` is 1 (use [`ops::relu`]).
+//! candle's `relu'(0)` is 1 (use [`ops::relu`]), and candle's `max_all` gives the whole gradient
+//! to every tied maximum (use [`ops::max_all`], which splits it as `torch.amax` does).
 //!
 //! ```
 //! use jacobian::{jacobian, hessian, ops, Tensor, Device};

@@ -21,6 +21,8 @@ use candle_core::Tensor;
 /// **Mirrors** `torch.func.vjp(f, x)` (which returns `(f(x), vjp_fn)`; here `vjp_fn(v)` is
 /// applied at once) and `torch.autograd.functional.vjp(f, x, v)`, `jax.vjp`.
 ///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
+///
 /// ```
 /// use jacobian::{vjp, Tensor, Device};
 /// # fn main() -> jacobian::Result<()> {
@@ -74,6 +76,8 @@ where
 /// second-order gradients cannot be enabled; otherwise as [`vjp`].
 ///
 /// **Mirrors** `torch.func.jvp(f, (x,), (v,))` and `jax.jvp`.
+///
+/// **Nesting, NaN, independent outputs:** see [the crate docs](crate#every-transform).
 ///
 /// ```
 /// use jacobian::{jvp, Tensor, Device};
