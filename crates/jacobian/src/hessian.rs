@@ -7,7 +7,7 @@
 //! the second-order passes run where candle keeps gradients attached; see
 //! [`crate::second_order`].
 use crate::engine::{self, concat_dims};
-use crate::jacobian::{evaluate, finish, verify_by_probes, Batched, Evaluated};
+use crate::jacobian::{auto_options, evaluate, finish, verify_by_probes, Batched, Evaluated, AUTO_VECTORIZED_MIN_OUTPUTS};
 use crate::{second_order, Error, JacobianOptions, Result, Strategy};
 use candle_core::Tensor;
 
@@ -142,8 +142,10 @@ where
 
 /// The Hessian with explicit options: the [`Strategy`] used to differentiate the gradient.
 ///
-/// - [`Strategy::Auto`] and [`Strategy::ReverseRows`]: reverse-over-reverse, `n` passes over the
-///   gradient's graph (the default).
+/// - [`Strategy::Auto`] (the default): for `n ≥` [`crate::AUTO_VECTORIZED_MIN_OUTPUTS`], tries
+///   [`Strategy::ReverseVectorized`] with its checks on and falls back to reverse-over-reverse
+///   when the closure does not handle a batch; below that, reverse-over-reverse.
+/// - [`Strategy::ReverseRows`]: reverse-over-reverse, `n` passes over the gradient's graph.
 /// - [`Strategy::Forward`]: forward-over-reverse (JAX's `jacfwd(jacrev(f))`), the columns of `H`
 ///   by the double-VJP trick; `n + 1` passes over a larger graph. Same values, slower here.
 /// - [`Strategy::ReverseVectorized`]: the closure must map a batch `(B, ...x.shape)` to
@@ -198,27 +200,33 @@ where
         return Ok(Tensor::zeros(dims, x.dtype(), x.device())?);
     }
     let nested = point.nested;
-    let flat = match options.strategy {
-        Strategy::Auto | Strategy::ReverseRows | Strategy::Forward => {
-            let u = match options.strategy {
-                Strategy::Forward => Some(scope.zeros_var(x)?),
-                _ => None,
+    let rows = |forward: bool| -> Result<Tensor> {
+        let u = if forward { Some(scope.zeros_var(x)?) } else { None };
+        let (y, wrt, dtype, device) = (y.clone(), point.wrt.clone(), x.dtype(), x.device().clone());
+        second_order::run(function, move || {
+            let g = match gradient_with_graph(function, &y, &wrt)? {
+                Some(g) => g,
+                None => return Ok(Tensor::zeros((n, n), dtype, &device)?),
             };
-            let (y, wrt, dtype, device) = (y.clone(), point.wrt.clone(), x.dtype(), x.device().clone());
-            second_order::run(function, move || {
-                let g = match gradient_with_graph(function, &y, &wrt)? {
-                    Some(g) => g,
-                    None => return Ok(Tensor::zeros((n, n), dtype, &device)?),
-                };
-                match &u {
-                    Some(u) => engine::forward_columns(function, &g, &wrt, u, nested),
-                    None => engine::reverse_rows(function, &g, &wrt, nested),
-                }
-            })?
-        }
-        Strategy::ReverseVectorized => {
-            vectorized_hessian(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })?
-        }
+            match &u {
+                Some(u) => engine::forward_columns(function, &g, &wrt, u, nested),
+                None => engine::reverse_rows(function, &g, &wrt, nested),
+            }
+        })
+    };
+    let batched = |options: &JacobianOptions| {
+        vectorized_hessian(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })
+    };
+    let flat = match options.strategy {
+        Strategy::ReverseRows => rows(false)?,
+        Strategy::Forward => rows(true)?,
+        Strategy::ReverseVectorized => batched(options)?,
+        // As for Jacobians: try one batched pass pair, fall back to reverse-over-reverse.
+        Strategy::Auto if n >= AUTO_VECTORIZED_MIN_OUTPUTS => match batched(&auto_options(options, n, n)) {
+            Err(Error::NotBatchable { .. } | Error::Closure { .. }) => rows(false)?,
+            other => other?,
+        },
+        Strategy::Auto => rows(false)?,
     };
     finish(function, "Hessian", flat, &dims, x, options.check_finite, nested)
 }

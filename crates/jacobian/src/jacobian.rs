@@ -11,9 +11,13 @@ use candle_core::{DType, Tensor, Var};
 pub enum Strategy {
     /// Pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
     /// has at least four times as many entries as the input (`m ≥ 4n`, where forward mode's
-    /// `n + 1` passes are cheaper than reverse mode's `m`), otherwise [`Strategy::ReverseRows`].
-    /// `Auto` never picks [`Strategy::ReverseVectorized`], because only the caller can promise
-    /// that the closure handles a batch dimension.
+    /// `n + 1` passes are cheaper than reverse mode's `m`); otherwise, for at least
+    /// [`AUTO_VECTORIZED_MIN_OUTPUTS`] outputs, *try* [`Strategy::ReverseVectorized`] (one batched
+    /// pass, the way `torch.func.jacrev` vmaps its VJP) with its checks always on, and fall back
+    /// to [`Strategy::ReverseRows`] when the closure turns out not to handle a batch (it fails on
+    /// the batched input, returns the wrong shape, or mixes rows). Closures built from
+    /// [`crate::ops`] and [`crate::nn`] handle a batch by construction. The fallback costs one
+    /// wasted batched evaluation; choose a strategy explicitly to avoid it.
     #[default]
     Auto,
     /// Reverse mode, one backward pass per output entry (`m` passes), like
@@ -40,6 +44,14 @@ pub enum Strategy {
     /// second-order gradients (see [`crate::second_order`]).
     Forward,
 }
+
+/// [`Strategy::Auto`] tries the vectorized strategy from this many outputs on (below it, a few
+/// reverse passes cost less than a batched evaluation that may have to be thrown away).
+pub const AUTO_VECTORIZED_MIN_OUTPUTS: usize = 8;
+
+/// [`Strategy::Auto`]'s vectorized attempt keeps a batch under this many entries (`B · max(n,
+/// m)`), chunking the outputs beyond it, so that guessing never costs much memory.
+const AUTO_BATCH_ENTRIES: usize = 1 << 22;
 
 /// Options for [`jacobian_with`] and [`crate::hessian_with`]. Build with [`JacobianOptions::new`]
 /// (or `default()`) and the builder methods, or set the public fields.
@@ -123,10 +135,12 @@ impl JacobianOptions {
         Ok(())
     }
 
-    /// The strategy actually used for `m` outputs and `n` inputs.
+    /// The strategy tried first for `m` outputs and `n` inputs ([`Strategy::Auto`] resolved; a
+    /// vectorized attempt may still fall back to [`Strategy::ReverseRows`], see there).
     pub fn resolve(&self, m: usize, n: usize) -> Strategy {
         match self.strategy {
             Strategy::Auto if n > 0 && m >= 4 * n => Strategy::Forward,
+            Strategy::Auto if m >= AUTO_VECTORIZED_MIN_OUTPUTS => Strategy::ReverseVectorized,
             Strategy::Auto => Strategy::ReverseRows,
             s => s,
         }
@@ -418,6 +432,16 @@ where
             let (y, wrt) = (y.clone(), point.wrt.clone());
             second_order::run(function, move || engine::forward_columns(function, &y, &wrt, &u, nested))?
         }
+        Strategy::ReverseVectorized if options.strategy == Strategy::Auto => {
+            let guess = auto_options(options, dims.m, dims.n);
+            match vectorized_rows(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options: &guess }) {
+                Err(Error::NotBatchable { .. } | Error::Closure { .. }) => {
+                    let (y, wrt) = (y.clone(), point.wrt.clone());
+                    engine::passes(function, nested, move || engine::reverse_rows(function, &y, &wrt, nested))?
+                }
+                other => other?,
+            }
+        }
         Strategy::ReverseVectorized => {
             vectorized_rows(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })?
         }
@@ -480,6 +504,18 @@ where
         verify_by_probes(function, "Jacobian", batched.y, &batched.point.wrt, &j)?;
     }
     Ok(j)
+}
+
+/// The options of [`Strategy::Auto`]'s vectorized attempt: checks on, batches bounded by
+/// [`AUTO_BATCH_ENTRIES`].
+pub(crate) fn auto_options(options: &JacobianOptions, m: usize, n: usize) -> JacobianOptions {
+    let bound = (AUTO_BATCH_ENTRIES / n.max(m).max(1)).max(1);
+    JacobianOptions {
+        strategy: Strategy::ReverseVectorized,
+        chunk_size: Some(options.chunk_size.unwrap_or(m).min(bound)),
+        verify_vectorized: true,
+        ..options.clone()
+    }
 }
 
 /// Calls `block(b, start)` for consecutive chunks of at most `chunk_size` (all at once for

@@ -90,7 +90,7 @@ pub use candle_core::{DType, Device, Tensor};
 pub use error::{Error, Result};
 pub use gradcheck::{gradcheck, GradcheckOptions, GradcheckReport};
 pub use hessian::{gradient, hessian, hessian_with, value_and_gradient};
-pub use jacobian::{jacfwd, jacobian, jacobian_with, jacrev, JacobianOptions, Strategy};
+pub use jacobian::{jacfwd, jacobian, jacobian_with, jacrev, JacobianOptions, Strategy, AUTO_VECTORIZED_MIN_OUTPUTS};
 pub use layers::{chain, chain_layers, layer_jacobian, linear_jacobian, relu_jacobian, sigmoid_jacobian, tanh_jacobian, Activation};
 pub use nn::{LayerStructure, Linear, Module, Sequential};
 pub use products::{hvp, jvp, vhp, vjp};

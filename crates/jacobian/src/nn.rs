@@ -173,12 +173,12 @@ impl Linear {
 }
 
 impl Module for Linear {
-    /// `W x + b` for `x` of shape `(in,)`, `x Wᵀ + b` for a batch `(B, in)`.
+    /// `W x + b` for `x` of shape `(in,)`, `x Wᵀ + b` for a batch `(B, in)`, by [`crate::ops::linear`]
+    /// (whose backward skips the weight gradient unless the weight carries a graph).
     fn forward(&self, x: &Tensor) -> candle_core::Result<Tensor> {
         let n = self.in_features();
         match x.dims() {
-            &[k] if k == n => self.weight.matmul(&x.unsqueeze(1)?)?.squeeze(1)? + &self.bias,
-            &[_, k] if k == n => x.matmul(&self.weight.t()?)?.broadcast_add(&self.bias),
+            &[k] | &[_, k] if k == n => crate::ops::linear(x, &self.weight, Some(&self.bias)),
             d => Err(Error::Shape { function: "Linear::forward", what: "x (in_features last)", expected: vec![n], got: d.to_vec() }.into()),
         }
     }

@@ -7,7 +7,7 @@
 //! Why not candle's own: `Tensor::relu` differentiates to `relu'(0) = 1` in candle 0.11, whereas
 //! PyTorch and the course's `J_ReLU = diag(1[z > 0])` use 0; and `1 / (1 + e^{−x})` written with
 //! candle ops gives NaN gradients for large negative `x` (`0 · ∞`).
-use candle_core::{Result, Tensor};
+use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor};
 
 /// ReLU, `max(z, 0)`, with the derivative `1[z > 0]` (so `relu'(0) = 0`, as in PyTorch).
 ///
@@ -74,6 +74,123 @@ pub fn sigmoid_derivative(z: &Tensor) -> Result<Tensor> {
 /// `tanh'(z) = 1 − tanh²(z)` element-wise.
 pub fn tanh_derivative(z: &Tensor) -> Result<Tensor> {
     1.0 - z.tanh()?.sqr()?
+}
+
+/// The affine map `x Wᵀ + b` on the last axis: `x` of shape `(..., n)`, `w` of shape `(m, n)`,
+/// optional `b` of shape `(m,)`; returns `(..., m)` (so `(n,)` → `(m,)`, and a batch `(B, n)` →
+/// `(B, m)` row by row: closures built from it work with every Jacobian strategy).
+///
+/// **Why not `x.matmul(&w.t())`:** candle's backward of a matmul always computes the gradient of
+/// both operands, so every reverse pass through a layer pays a second, wasted product for the
+/// constant `W`. Here, when `W` carries no graph, the backward computes only `∂/∂x = grad · W`
+/// (one product, exact at every order: it is linear in `grad`); when `W` carries a graph (it is
+/// being trained, or differentiated by `argnums`), candle's own rule is used and `W` gets its
+/// gradient. And when every row of a batch is the same (as in the vectorized Jacobian's pass,
+/// where `x` is repeated), the product is computed once and broadcast.
+///
+/// **Errors:** a candle error naming both shapes if `x`'s last axis is not `n` or `b` is not
+/// `(m,)`. Float dtypes; `x`, `w` and `b` share one.
+///
+/// **Mirrors** `torch.nn.functional.linear(x, w, b)`.
+///
+/// ```
+/// use jacobian::{jacobian, ops, Tensor, Device};
+/// # fn main() -> jacobian::Result<()> {
+/// let w = Tensor::new(&[[1.0f32, 2.0], [3.0, 4.0], [5.0, 6.0]], &Device::Cpu)?;
+/// let b = Tensor::new(&[0.5f32, 0.0, -0.5], &Device::Cpu)?;
+/// let x = Tensor::new(&[1.0f32, 1.0], &Device::Cpu)?;
+/// assert_eq!(ops::linear(&x, &w, Some(&b))?.to_vec1::<f32>()?, [3.5, 7.0, 10.5]);
+/// assert_eq!(jacobian(|x| ops::linear(x, &w, Some(&b)), &x)?.to_vec2::<f32>()?, w.to_vec2::<f32>()?);
+/// # Ok(()) }
+/// ```
+pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+    let (m, n) = w.dims2()?;
+    let k = x.dims().last().copied().unwrap_or(0);
+    if x.rank() == 0 || k != n {
+        candle_core::bail!("linear: x must have {n} entries on its last axis (W is {m}×{n}), got shape {:?}", x.dims())
+    }
+    let rows = x.elem_count() / n.max(1);
+    let mut out_dims = x.dims().to_vec();
+    *out_dims.last_mut().expect("rank ≥ 1") = m;
+    let y = if w.track_op() || (x.track_op() && !x.device().is_cpu()) {
+        // W is being differentiated (candle's matmul rule gives it its gradient), or there is
+        // no custom-op support on this device: candle's rule, correct and one product slower.
+        x.reshape((rows, n))?.matmul(&w.t()?)?.reshape(out_dims)?
+    } else {
+        let value = product_once(&x.detach().reshape((rows, n))?, w)?.reshape(out_dims)?;
+        if x.track_op() {
+            x.apply_op1(LinearInput { value, w: w.clone() })?
+        } else {
+            value
+        }
+    };
+    match b {
+        None => Ok(y),
+        Some(b) if b.dims() == [m] => y.broadcast_add(b),
+        Some(b) => candle_core::bail!("linear: b must have shape [{m}] to match W ({m}×{n}), got {:?}", b.dims()),
+    }
+}
+
+/// `W v` for `v` of shape `(..., n)`: [`linear`] without a bias. **Mirrors** `W @ v`.
+pub fn matvec(w: &Tensor, v: &Tensor) -> Result<Tensor> {
+    linear(v, w, None)
+}
+
+/// `x Wᵀ` for `x` of shape `(rows, n)`, contiguous; computed once and broadcast when all rows
+/// are bitwise equal (NaN never is).
+fn product_once(x: &Tensor, w: &Tensor) -> Result<Tensor> {
+    let rows = x.dim(0)?;
+    if rows > 1 && rows_identical(x)? {
+        let (m, _) = w.dims2()?;
+        return x.narrow(0, 0, 1)?.matmul(&w.t()?)?.broadcast_as((rows, m))?.contiguous();
+    }
+    x.matmul(&w.t()?)?.contiguous()
+}
+
+fn rows_identical(x: &Tensor) -> Result<bool> {
+    fn same<T: PartialEq>(v: &[T], n: usize) -> bool {
+        let (first, rest) = v.split_at(n);
+        rest.chunks_exact(n).all(|r| r == first)
+    }
+    let x = x.contiguous()?;
+    let (rows, n) = x.dims2()?;
+    let (storage, layout) = x.storage_and_layout();
+    let (start, len) = (layout.start_offset(), rows * n);
+    Ok(match &*storage {
+        Storage::Cpu(CpuStorage::F32(v)) => same(&v[start..start + len], n),
+        Storage::Cpu(CpuStorage::F64(v)) => same(&v[start..start + len], n),
+        _ => false,
+    })
+}
+
+/// Gives `value = x Wᵀ` (computed without a graph) the backward of that map with respect to `x`
+/// only: `∂/∂x = grad · W`. See [`linear`] for why.
+struct LinearInput {
+    value: Tensor,
+    w: Tensor,
+}
+
+impl CustomOp1 for LinearInput {
+    fn name(&self) -> &'static str {
+        "jacobian-linear"
+    }
+
+    fn cpu_fwd(&self, _x: &CpuStorage, _layout: &Layout) -> Result<(CpuStorage, Shape)> {
+        let value = self.value.contiguous()?;
+        let (storage, layout) = value.storage_and_layout();
+        match &*storage {
+            Storage::Cpu(cpu) if layout.start_offset() == 0 => Ok((cpu.clone(), layout.shape().clone())),
+            _ => candle_core::bail!("linear: internal error, the product is not a plain CPU tensor"),
+        }
+    }
+
+    fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
+        let (m, n) = self.w.dims2()?;
+        let rows = grad.elem_count() / m.max(1);
+        let gx = grad.reshape((rows, m))?.matmul(&self.w)?;
+        debug_assert_eq!(x.elem_count(), rows * n);
+        Ok(Some(gx.reshape(x.shape())?.to_dtype(x.dtype())?))
+    }
 }
 
 /// The largest entry of `z` (0-d), with the gradient split evenly among tied maxima.

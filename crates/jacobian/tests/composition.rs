@@ -367,3 +367,68 @@ fn vectorized_hessian_catches_mixing() {
     let e = hessian_with(f, &x, &JacobianOptions::reverse_vectorized(None)).unwrap_err();
     assert!(matches!(e, Error::NotBatchable { .. }), "{e}");
 }
+
+// --- Auto picks one batched pass when the closure allows it ---------------------------------
+
+#[test]
+fn auto_vectorizes_batch_aware_closures_and_falls_back_otherwise() {
+    use jacobian::nn::{Linear, ReLU, Sequential};
+    use std::cell::Cell;
+    let mut g = jacobian::rng::Generator::new(3);
+    let net = Sequential::new()
+        .append(Linear::with_generator(6, 12, &mut g).unwrap())
+        .append(ReLU)
+        .append(Linear::with_generator(12, 10, &mut g).unwrap());
+    let x = g.randn(6).unwrap(); // nn layers hold f32 weights, as torch.nn's do
+    let calls = Cell::new(0);
+    let f = |x: &Tensor| {
+        calls.set(calls.get() + 1);
+        net.forward(x)
+    };
+    let want = jacobian_with(f, &x, &JacobianOptions::reverse()).unwrap();
+    calls.set(0);
+    let j = jacobian(f, &x).unwrap();
+    close(&j, &want, 1e-6);
+    assert_eq!(calls.get(), 2, "Auto evaluates once plainly and once batched");
+    close(&net.jacobian(&x).unwrap(), &want, 1e-6);
+    // A closure that mixes rows at a point where row 0 is right: Auto falls back, right answer.
+    let x = t1(&[2.0, 1.0, 3.0, 2.0, 2.0, 2.0, 1.0, 3.0]);
+    let mix = |x: &Tensor| x.broadcast_mul(&x.mean_all()?);
+    close(&jacobian(mix, &x).unwrap(), &jacobian_with(mix, &x, &JacobianOptions::reverse()).unwrap(), 1e-14);
+    // A closure that only takes 1-D input: Auto falls back too.
+    let only_1d = |x: &Tensor| {
+        if x.rank() != 1 {
+            candle_core::bail!("1-D only")
+        }
+        x.sin()
+    };
+    close(&jacobian(only_1d, &x).unwrap(), &diag(&x.cos().unwrap()), 1e-15);
+    // Hessians likewise: Σ tanh(W x)² through ops::linear, against the closed form.
+    let w = g.randn_f64((9, 8)).unwrap();
+    let s = |x: &Tensor| ops::linear(x, &w, None)?.tanh()?.sqr()?.sum(x.rank() - 1);
+    let h = hessian(s, &x).unwrap();
+    let t = w.matmul(&x.unsqueeze(1).unwrap()).unwrap().squeeze(1).unwrap().tanh().unwrap();
+    let t2 = t.sqr().unwrap();
+    let d = ((1.0 - &t2).unwrap() * (1.0 - (&t2 * 3.0).unwrap()).unwrap()).unwrap().affine(2.0, 0.0).unwrap();
+    let closed = w.t().unwrap().broadcast_mul(&d.unsqueeze(0).unwrap()).unwrap().matmul(&w).unwrap();
+    close(&h, &closed, 1e-12);
+    close(&hessian(|x: &Tensor| x.sin()?.sum_all(), &x).unwrap(), &diag(&x.sin().unwrap().neg().unwrap()), 1e-15);
+}
+
+#[test]
+fn linear_differentiates_the_weight_when_it_carries_a_graph() {
+    let w = Tensor::new(&[[1.0f64, 2.0], [3.0, 4.0], [5.0, 6.0]], &Device::Cpu).unwrap();
+    let x = t1(&[0.5, -1.0]);
+    let b = t1(&[0.1, 0.2, 0.3]);
+    let js = jacobian_argnums(|a: &[Tensor]| ops::linear(&a[1], &a[0], Some(&b)), &[&w, &x], &[0, 1], &JacobianOptions::reverse()).unwrap();
+    // ∂y_i/∂W_kl = δ_ik x_l
+    let jw = js[0].to_vec3::<f64>().unwrap();
+    assert_eq!(jw[1], [[0.0, 0.0], [0.5, -1.0], [0.0, 0.0]]);
+    close(&js[1], &w, 0.0);
+    // A batch with different rows takes the general product, rows alike the shortcut; same values.
+    let xb = Tensor::new(&[[0.5f64, -1.0], [2.0, 3.0], [0.5, -1.0]], &Device::Cpu).unwrap();
+    let yb = ops::linear(&xb, &w, Some(&b)).unwrap();
+    assert_eq!(yb.get(1).unwrap().to_vec1::<f64>().unwrap(), ops::linear(&t1(&[2.0, 3.0]), &w, Some(&b)).unwrap().to_vec1::<f64>().unwrap());
+    let e = ops::linear(&t1(&[1.0, 2.0, 3.0]), &w, None).unwrap_err();
+    assert!(e.to_string().contains("last axis"), "{e}");
+}
