@@ -18,12 +18,15 @@ pub fn matrix<const N: usize>(rows: &[[f64; N]]) -> candle_core::Result<Tensor> 
     Tensor::from_vec(flat, (rows.len(), N), &Device::Cpu)
 }
 
-/// Matrix–vector product `W @ x` for `w: (m, n)` and `x: (n,)`, giving `(m,)`.
+/// Matrix–vector product `W @ x` for `w: (m, n)` and `x: (n,)`, giving `(m,)`; a batch of
+/// vectors `(B, n)` gives `(B, m)` row by row, so closures built from it work with every Jacobian
+/// strategy (and `jacobian`'s default tries one batched pass).
 ///
-/// candle's `matmul` needs two matrices, so this adds and removes the column dimension.
-/// Errors (from candle) if `w` is not 2-D or the inner dimensions differ.
+/// It is [`jacobian::ops::matvec`]: its backward computes only the gradient of `x` unless `w`
+/// carries a graph. Errors (from candle, naming both shapes) if `w` is not 2-D or `x`'s last
+/// axis is not `w`'s number of columns.
 pub fn matvec(w: &Tensor, x: &Tensor) -> candle_core::Result<Tensor> {
-    w.matmul(&x.unsqueeze(1)?)?.squeeze(1)
+    jacobian::ops::matvec(w, x)
 }
 
 /// `max |a - b|` over all entries, as f32: the "Diff" the original notebook prints.

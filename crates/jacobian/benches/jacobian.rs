@@ -10,7 +10,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use jacobian::nn::{Linear, ReLU, Sequential};
 use jacobian::rng::Generator;
-use jacobian::{hessian_with, jacfwd, jacobian, jacobian_with, jacrev, Device, JacobianOptions, Tensor};
+use jacobian::{hessian, hessian_with, jacfwd, jacobian, jacobian_with, jacrev, ops, Device, JacobianOptions, Tensor};
 use std::time::Duration;
 
 fn seed_f(x: &Tensor) -> candle_core::Result<Tensor> {
@@ -18,15 +18,19 @@ fn seed_f(x: &Tensor) -> candle_core::Result<Tensor> {
     Tensor::stack(&[(a.sqr()? + &b)?, (&a * &b)?, a.sin()?], 0)
 }
 
-fn mlp(sizes: &[usize], g: &mut Generator) -> Sequential {
+/// The network, and its (weight, bias) pairs for the same network written by hand.
+fn mlp(sizes: &[usize], g: &mut Generator) -> (Sequential, Vec<(Tensor, Tensor)>) {
     let mut net = Sequential::new();
+    let mut params = Vec::new();
     for (k, w) in sizes.windows(2).enumerate() {
         if k > 0 {
             net.push(ReLU);
         }
-        net.push(Linear::with_generator(w[0], w[1], g).expect("weights"));
+        let layer = Linear::with_generator(w[0], w[1], g).expect("weights");
+        params.push((layer.weight().clone(), layer.bias().clone()));
+        net.push(layer);
     }
-    net
+    (net, params)
 }
 
 fn bench_seed(c: &mut Criterion) {
@@ -40,12 +44,26 @@ fn bench_seed(c: &mut Criterion) {
 
 fn bench_mlp(c: &mut Criterion, name: &str, sizes: &[usize], rows: bool) {
     let mut g = Generator::new(0);
-    let net = mlp(sizes, &mut g);
+    let (net, layers) = mlp(sizes, &mut g);
     let x = g.randn(sizes[0]).expect("x");
     let f = |x: &Tensor| net.forward(x);
+    // The same network written by hand from the prelude's ops, as a learner would.
+    let by_hand = |x: &Tensor| {
+        let mut h = x.clone();
+        for (k, (w, b)) in layers.iter().enumerate() {
+            if k > 0 {
+                h = ops::relu(&h)?;
+            }
+            h = ops::linear(&h, w, Some(b))?;
+        }
+        Ok(h)
+    };
     let mut group = c.benchmark_group(name);
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
     group.bench_function("sequential_closed_form", |b| b.iter(|| net.jacobian(black_box(&x)).expect("J")));
+    // Default options, as a learner calls it: Auto tries one checked batched pass.
+    group.bench_function("jacobian_default", |b| b.iter(|| jacobian(f, black_box(&x)).expect("J")));
+    group.bench_function("jacobian_default_ops", |b| b.iter(|| jacobian(by_hand, black_box(&x)).expect("J")));
     let vectorized = JacobianOptions::reverse_vectorized(None).verify_vectorized(false);
     group.bench_function("jacrev_vectorized", |b| b.iter(|| jacobian_with(f, black_box(&x), &vectorized).expect("J")));
     let checked = JacobianOptions::reverse_vectorized(None);
@@ -78,7 +96,8 @@ fn bench_hessian(c: &mut Criterion) {
     group.bench_function("hessian_vectorized", |b| b.iter(|| hessian_with(f, black_box(&x), &vectorized).expect("H")));
     let checked = JacobianOptions::reverse_vectorized(None);
     group.bench_function("hessian_vectorized_verified", |b| b.iter(|| hessian_with(f, black_box(&x), &checked).expect("H")));
-    group.bench_function("hessian_rows", |b| b.iter(|| hessian_with(f, black_box(&x), &JacobianOptions::new()).expect("H")));
+    group.bench_function("hessian_rows", |b| b.iter(|| hessian_with(f, black_box(&x), &JacobianOptions::reverse()).expect("H")));
+    group.bench_function("hessian_default", |b| b.iter(|| hessian(f, black_box(&x)).expect("H")));
     group.finish();
 }
 
