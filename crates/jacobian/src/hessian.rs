@@ -104,8 +104,9 @@ where
 ///
 /// **Computes** `H[i, j] = ∂²f/∂x_i∂x_j` as the Jacobian of the gradient.
 ///
-/// **Mode:** the gradient by one reverse pass with its graph kept, then `n` reverse passes over it
-/// (one per row). See [`hessian_with`] for forward-over-reverse and the vectorized strategy.
+/// **Mode:** [`Strategy::Auto`]: for `n ≥` [`crate::AUTO_VECTORIZED_MIN_OUTPUTS`] one checked
+/// batched pass pair when the closure handles a batch, otherwise the gradient by one reverse pass
+/// with its graph kept, then `n` reverse passes over it (one per row). See [`hessian_with`].
 /// candle's plain double backward is wrong (it gives `1.0806` for `sin(x²)″` at 1 instead of
 /// `−2.2853`); this function makes candle keep gradients attached, running the reverse passes on
 /// a helper thread if the calling thread cannot (see [`crate::second_order`]). The closure itself
