@@ -7,7 +7,7 @@
 //! the second-order passes run where candle keeps gradients attached; see
 //! [`crate::second_order`].
 use crate::engine::{self, concat_dims};
-use crate::jacobian::{auto_options, evaluate, finish, verify_by_probes, Batched, Evaluated, AUTO_VECTORIZED_MIN_OUTPUTS};
+use crate::jacobian::{auto_options, try_batched, evaluate, finish, verify_by_probes, Batched, Evaluated, AUTO_VECTORIZED_MIN_OUTPUTS};
 use crate::{second_order, Error, JacobianOptions, Result, Strategy};
 use candle_core::Tensor;
 
@@ -223,9 +223,9 @@ where
         Strategy::Forward => rows(true)?,
         Strategy::ReverseVectorized => batched(options)?,
         // As for Jacobians: try one batched pass pair, fall back to reverse-over-reverse.
-        Strategy::Auto if n >= AUTO_VECTORIZED_MIN_OUTPUTS => match batched(&auto_options(options, n, n)) {
-            Err(Error::NotBatchable { .. } | Error::Closure { .. }) => rows(false)?,
-            other => other?,
+        Strategy::Auto if n >= AUTO_VECTORIZED_MIN_OUTPUTS => match try_batched(|| batched(&auto_options(options, n, n))) {
+            None => rows(false)?,
+            Some(h) => h?,
         },
         Strategy::Auto => rows(false)?,
     };

@@ -434,12 +434,12 @@ where
         }
         Strategy::ReverseVectorized if options.strategy == Strategy::Auto => {
             let guess = auto_options(options, dims.m, dims.n);
-            match vectorized_rows(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options: &guess }) {
-                Err(Error::NotBatchable { .. } | Error::Closure { .. }) => {
+            match try_batched(|| vectorized_rows(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options: &guess })) {
+                None => {
                     let (y, wrt) = (y.clone(), point.wrt.clone());
                     engine::passes(function, nested, move || engine::reverse_rows(function, &y, &wrt, nested))?
                 }
-                other => other?,
+                Some(j) => j?,
             }
         }
         Strategy::ReverseVectorized => {
@@ -515,6 +515,18 @@ pub(crate) fn auto_options(options: &JacobianOptions, m: usize, n: usize) -> Jac
         chunk_size: Some(options.chunk_size.unwrap_or(m).min(bound)),
         verify_vectorized: true,
         ..options.clone()
+    }
+}
+
+/// Runs [`Strategy::Auto`]'s vectorized attempt: `None` when the closure turned out not to
+/// handle a batch (it returned an error or the wrong shape on the batched input, mixed rows, or
+/// panicked on it: a closure written for 1-D input may `unwrap` a rank-specific call), so the
+/// caller falls back; `Some` with any other outcome. A panic still prints its message (the
+/// process-wide panic hook is not ours to silence), but the answer is right.
+pub(crate) fn try_batched(attempt: impl FnOnce() -> Result<Tensor>) -> Option<Result<Tensor>> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(attempt)) {
+        Ok(Err(Error::NotBatchable { .. } | Error::Closure { .. })) | Err(_) => None,
+        Ok(other) => Some(other),
     }
 }
 

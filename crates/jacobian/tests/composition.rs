@@ -403,6 +403,9 @@ fn auto_vectorizes_batch_aware_closures_and_falls_back_otherwise() {
         x.sin()
     };
     close(&jacobian(only_1d, &x).unwrap(), &diag(&x.cos().unwrap()), 1e-15);
+    // Even one that panics on a batch (written for vectors only) gets its Jacobian.
+    let panics_on_batch = |x: &Tensor| Tensor::new(x.to_vec1::<f64>().unwrap().iter().map(|v| v * v).collect::<Vec<_>>(), &Device::Cpu)?.add(&(x * 0.0)?);
+    close(&jacobian(panics_on_batch, &x).unwrap(), &diag(&(&x * 0.0).unwrap()), 1e-15);
     // Hessians likewise: Σ tanh(W x)² through ops::linear, against the closed form.
     let w = g.randn_f64((9, 8)).unwrap();
     let s = |x: &Tensor| ops::linear(x, &w, None)?.tanh()?.sqr()?.sum(x.rank() - 1);
