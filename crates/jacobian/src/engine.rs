@@ -59,6 +59,8 @@ thread_local! {
     /// have already returned (within the outermost running one). Those variables show up in the
     /// graphs of nested results but are not "foreign" (rule 2 above).
     static SCOPE: RefCell<(usize, HashSet<TensorId>)> = RefCell::new((0, HashSet::new()));
+    /// Per thread: how many transforms have started, ever (to see whether a closure calls one).
+    static STARTED: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
 }
 
 /// Marks one running transform; created at the top of every public function. The variables it
@@ -71,6 +73,7 @@ pub(crate) struct Scope {
 impl Scope {
     pub(crate) fn enter() -> Self {
         SCOPE.with(|s| s.borrow_mut().0 += 1);
+        STARTED.with(|c| c.set(c.get() + 1));
         Scope { created: RefCell::new(Vec::new()) }
     }
 
@@ -99,6 +102,12 @@ impl Scope {
             Ok(Point { input: v.as_tensor().clone(), wrt: v, nested: false })
         }
     }
+}
+
+/// How many transforms this thread has started so far: compared before and after evaluating a
+/// closure, it tells whether the closure calls transforms itself.
+pub(crate) fn transforms_started() -> u64 {
+    STARTED.with(|c| c.get())
 }
 
 impl Drop for Scope {
@@ -325,26 +334,65 @@ pub(crate) fn repeated_point(scope: &Scope, x: &Tensor, b: usize, nested: bool) 
     Ok(Point { input: v.as_tensor().clone(), wrt: v, nested })
 }
 
-/// Largest `|a − b|` over all entries, computed in f64.
+/// The entries of `t`, flattened, in f64.
+pub(crate) fn values(t: &Tensor) -> Result<Vec<f64>> {
+    Ok(t.detach().flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?)
+}
+
+#[cfg(test)]
+/// Largest `|a − b|` over all entries, computed in f64; NaN if any difference is NaN (candle's
+/// own `max` skips NaN unless it comes first, which would hide a mismatch).
 pub(crate) fn max_abs_diff(a: &Tensor, b: &Tensor) -> Result<f64> {
-    let a = a.to_dtype(DType::F64)?.flatten_all()?;
-    let b = b.to_dtype(DType::F64)?.flatten_all()?;
-    if a.elem_count() == 0 {
-        return Ok(0.0);
-    }
-    Ok((a - b)?.abs()?.max(0)?.to_scalar::<f64>()?)
+    let (a, b) = (values(a)?, values(b)?);
+    Ok(a.iter().zip(&b).map(|(x, y)| (x - y).abs()).fold(0.0, nan_max))
 }
 
-/// Largest `|a|`, computed in f64 (0 for an empty tensor).
+#[cfg(test)]
+/// Largest `|a|`, computed in f64 (0 for an empty tensor; NaN if an entry is NaN).
 pub(crate) fn max_abs(a: &Tensor) -> Result<f64> {
-    let a = a.to_dtype(DType::F64)?.flatten_all()?;
-    if a.elem_count() == 0 {
-        return Ok(0.0);
-    }
-    Ok(a.abs()?.max(0)?.to_scalar::<f64>()?)
+    Ok(values(a)?.iter().map(|x| x.abs()).fold(0.0, nan_max))
 }
 
-/// Relative tolerance used to compare two evaluations that differ only by rounding.
+#[cfg(test)]
+/// `max` that propagates NaN.
+fn nan_max(m: f64, d: f64) -> f64 {
+    if m.is_nan() || d.is_nan() {
+        f64::NAN
+    } else {
+        m.max(d)
+    }
+}
+
+/// The worst entry where `got` and `want` disagree by more than `tol(k)`, as `(k, |difference|,
+/// tol(k))`; NaN against NaN and an infinity against the same infinity agree (a NaN input gives
+/// NaN on both sides: that is for the finite check to report, not a mismatch).
+pub(crate) fn worst_mismatch(got: &[f64], want: &[f64], tol: impl Fn(usize) -> f64) -> Option<(usize, f64, f64)> {
+    let mut worst: Option<(usize, f64, f64)> = None;
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        if (g.is_nan() && w.is_nan()) || (g.is_infinite() && g == w) {
+            continue;
+        }
+        let (d, t) = ((g - w).abs(), tol(k));
+        let excess = if d.is_nan() { f64::INFINITY } else { d / t.max(f64::MIN_POSITIVE) };
+        if (d.is_nan() || d > t) && worst.is_none_or(|(_, wd, wt)| excess > wd / wt.max(f64::MIN_POSITIVE)) {
+            worst = Some((k, d, t));
+        }
+    }
+    worst
+}
+
+/// The unit roundoff of a float dtype (half the distance from 1 to the next number).
+pub(crate) fn unit_roundoff(dtype: DType) -> f64 {
+    match dtype {
+        DType::F64 => f64::EPSILON / 2.0,
+        DType::F32 => f32::EPSILON as f64 / 2.0,
+        DType::BF16 => 2f64.powi(-8),
+        _ => 2f64.powi(-11),
+    }
+}
+
+/// Relative tolerance used to compare two evaluations that differ only by rounding (the values
+/// of a batch against `f(x)`, a Hessian against its transpose).
 pub(crate) fn rounding_tol(dtype: DType) -> f64 {
     match dtype {
         DType::F64 => 1e-9,

@@ -7,7 +7,7 @@
 //! the second-order passes run where candle keeps gradients attached; see
 //! [`crate::second_order`].
 use crate::engine::{self, concat_dims};
-use crate::jacobian::{auto_options, try_batched, evaluate, finish, verify_by_probes, Batched, Evaluated, AUTO_VECTORIZED_MIN_OUTPUTS};
+use crate::jacobian::{HESSIAN_PROBE_ROUNDOFFS, auto_options, check_vectorized_allowed, try_batched, evaluate, finish, verify_by_probes, Batched, Evaluated, AUTO_VECTORIZED_MIN_OUTPUTS};
 use crate::{second_order, Error, JacobianOptions, Result, Strategy};
 use candle_core::Tensor;
 
@@ -80,7 +80,7 @@ where
     F: Fn(&Tensor) -> candle_core::Result<Tensor>,
 {
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(function, &scope, f, x, false, false)?;
+    let Evaluated { point, y, .. } = evaluate(function, &scope, f, x, false, false)?;
     check_scalar(function, &y)?;
     let nested = point.nested;
     let g = if x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
@@ -187,7 +187,7 @@ where
 {
     options.validate(function)?;
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(function, &scope, f, x, true, false)?;
+    let Evaluated { point, y, calls_transforms } = evaluate(function, &scope, f, x, true, false)?;
     check_scalar(function, &y)?;
     let n = x.elem_count();
     let dims = concat_dims(x.dims(), x.dims());
@@ -218,12 +218,13 @@ where
     let batched = |options: &JacobianOptions| {
         vectorized_hessian(&Batched { function, scope: &scope, f, x, y: &y, point: &point, options })
     };
+    check_vectorized_allowed(function, options, nested)?;
     let flat = match options.strategy {
         Strategy::ReverseRows => rows(false)?,
         Strategy::Forward => rows(true)?,
         Strategy::ReverseVectorized => batched(options)?,
         // As for Jacobians: try one batched pass pair, fall back to reverse-over-reverse.
-        Strategy::Auto if n >= AUTO_VECTORIZED_MIN_OUTPUTS => match try_batched(|| batched(&auto_options(options, n, n))) {
+        Strategy::Auto if n >= AUTO_VECTORIZED_MIN_OUTPUTS && !nested && !calls_transforms => match try_batched(|| batched(&auto_options(options, n, n))) {
             None => rows(false)?,
             Some(h) => h?,
         },
@@ -267,9 +268,10 @@ where
 /// Symmetry, then random `vᵀH` probes against the plain reverse-over-reverse product.
 fn verify_hessian(function: &'static str, y: &Tensor, wrt: &candle_core::Var, h: &Tensor) -> Result<()> {
     let hd = h.detach();
-    let asym = engine::max_abs_diff(&hd, &hd.t()?)?;
-    let tol = engine::rounding_tol(y.dtype()) * (1.0 + engine::max_abs(&hd)?);
-    if asym.is_nan() || asym > tol {
+    let (entries, transposed) = (engine::values(&hd)?, engine::values(&hd.t()?)?);
+    let scale = entries.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
+    let tol = engine::rounding_tol(y.dtype()) * (1.0 + scale);
+    if let Some((_, asym, tol)) = engine::worst_mismatch(&entries, &transposed, |_| tol) {
         return Err(Error::NotBatchable {
             function,
             detail: format!("the batched Hessian is not symmetric (|H − Hᵀ| = {asym:e}, tolerance {tol:e}): f mixes the rows of the batch"),
@@ -282,7 +284,10 @@ fn verify_hessian(function: &'static str, y: &Tensor, wrt: &candle_core::Var, h:
     let Some((g, wrt)) = g else {
         return Ok(());
     };
-    verify_by_probes(function, "Hessian", &g, &wrt, &hd)
+    let u = engine::unit_roundoff(g.dtype());
+    let gradient_size = engine::values(&g)?.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
+    let floor = HESSIAN_PROBE_ROUNDOFFS * u * (1.0 + gradient_size);
+    verify_by_probes(function, "Hessian", (&g, &wrt), &hd, (HESSIAN_PROBE_ROUNDOFFS, floor))
 }
 
 #[cfg(test)]

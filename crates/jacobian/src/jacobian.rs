@@ -31,9 +31,10 @@ pub enum Strategy {
     /// `(B, ...f(x).shape)` with row `k` depending only on input row `k` (matrix products written
     /// as `x.matmul(&w.t())`, element-wise maps and sums over the last axes all qualify; means
     /// or norms over axis 0 do not). The backward pass is seeded with row `k` = `e_{start+k}`.
-    /// Unless [`JacobianOptions::verify_vectorized`] is turned off, the first batch row is
-    /// checked against `f(x)` and the first Jacobian row against a single reverse pass, and a
-    /// mismatch is reported as [`Error::NotBatchable`]. The batched forward costs `B` evaluations
+    /// Unless [`JacobianOptions::verify_vectorized`] is turned off, every batch row is checked
+    /// against `f(x)` and random `vᵀJ` probes against plain reverse passes, and a mismatch is
+    /// reported as [`Error::NotBatchable`]; inside another transform the checked strategy is
+    /// refused (the outer derivative of the batched graph cannot be checked). The batched forward costs `B` evaluations
     /// of `f`; the memory bound is `chunk_size` copies of the graph.
     ReverseVectorized,
     /// Forward mode, for `n ≪ m`, like `torch.func.jacfwd`. candle has no forward-mode AD, so
@@ -68,8 +69,9 @@ pub struct JacobianOptions {
     /// If `true` (the default), a result holding NaN or ±inf is reported as
     /// [`Error::NonFinite`] instead of being returned.
     pub check_finite: bool,
-    /// If `true` (the default), [`Strategy::ReverseVectorized`] checks once that the closure is
-    /// batch-compatible (see there).
+    /// If `true` (the default), [`Strategy::ReverseVectorized`] checks its result before
+    /// returning it (every batch row, random `vᵀJ` probes; see there). [`Strategy::Auto`]'s
+    /// attempt always checks.
     pub verify_vectorized: bool,
 }
 
@@ -152,6 +154,9 @@ impl JacobianOptions {
 pub(crate) struct Evaluated {
     pub(crate) point: engine::Point,
     pub(crate) y: Tensor,
+    /// Whether the closure called transforms itself (then [`Strategy::Auto`] does not guess a
+    /// batch: the inner transforms would differentiate the whole batch, for nothing).
+    pub(crate) calls_transforms: bool,
 }
 
 /// Checks `x` (rank ≤ 2 when `rank_le2`, float dtype), makes the point and evaluates `f` there.
@@ -172,10 +177,12 @@ where
     }
     engine::check_float(function, "x", x)?;
     let mut point = scope.point(x, force_nested)?;
+    let started = engine::transforms_started();
     let y = f(&point.input).in_closure(function, || "the forward pass at x".into())?;
+    let calls_transforms = engine::transforms_started() > started;
     engine::check_float(function, "the closure's output", &y)?;
     point.update_nested(&y);
-    Ok(Evaluated { point, y })
+    Ok(Evaluated { point, y, calls_transforms })
 }
 
 /// Evaluates `f` on `x` repeated `b` times and checks the batch shape `(b, ...out_dims)`.
@@ -211,46 +218,76 @@ where
 
 /// Checks that EVERY row of a batched evaluation equals the plain evaluation `f(x)` (all rows of
 /// the batch are copies of `x`, so a closure that mixes rows, e.g. a softmax across them, shows).
+/// NaN in `f(x)` matching NaN in a row is agreement (the finite check reports it later).
 pub(crate) fn verify_batch_rows(function: &'static str, y: &Tensor, yr: &Tensor) -> Result<()> {
-    let expected = y.unsqueeze(0)?.broadcast_as(yr.shape())?;
-    let diff = engine::max_abs_diff(yr, &expected)?;
-    let tol = engine::rounding_tol(y.dtype()) * (1.0 + engine::max_abs(y)?);
-    if diff.is_nan() || diff > tol {
+    let want = engine::values(y)?;
+    let got = engine::values(yr)?;
+    let tol = engine::rounding_tol(y.dtype()) * (1.0 + want.iter().filter(|v| v.is_finite()).fold(0.0, |m, v| v.abs().max(m)));
+    let rows: Vec<f64> = got.chunks(want.len().max(1)).flat_map(|_| want.iter().copied()).collect();
+    if let Some((k, diff, tol)) = engine::worst_mismatch(&got, &rows, |_| tol) {
         return Err(Error::NotBatchable {
             function,
-            detail: format!("a row of f(x repeated) differs from f(x) by {diff:e} (tolerance {tol:e})"),
+            detail: format!(
+                "row {} of f(x repeated) differs from f(x) by {diff:e} (tolerance {tol:e})",
+                k / want.len().max(1)
+            ),
         });
     }
     Ok(())
 }
 
 /// How many random probes check a vectorized result.
-const PROBES: u64 = 2;
+const PROBES: u64 = 3;
+
+/// How many unit roundoffs a probe of a Jacobian may be off, relative to `|v|ᵀ|J|` entry by
+/// entry (plus a quarter of that relative to the largest entry). A Hessian's second-order passes
+/// round more, see [`HESSIAN_PROBE_ROUNDOFFS`].
+pub(crate) const PROBE_ROUNDOFFS: f64 = 64.0;
+
+/// The same for the probes of a vectorized Hessian: its entries are sums of second-order paths
+/// that cancel far more than a Jacobian's; tiny entries next to O(1) intermediate values were
+/// seen off by far more than any bound relative to `|v|ᵀ|H|`. So the bound is looser, with an
+/// absolute floor of `r·u·(1 + max|∇f|)` (f64: about 5e-13; f32: 2.4e-4 for a unit gradient).
+pub(crate) const HESSIAN_PROBE_ROUNDOFFS: f64 = 4096.0;
 
 /// The soundness check of a vectorized Jacobian `j` (`(m, n)`, rows of `y.flatten()` against the
 /// point's leaf): for random Gaussian `v`, `vᵀJ` must equal one plain reverse pass seeded with
-/// `v` (no batch involved). Row mixing anywhere in the batch (a mean, max or softmax over the
-/// batch axis) changes some rows of `j`, and a random `v` sees any such change with probability
-/// one, whatever point it happens at; a check on row 0 alone does not (at `x = (2, 1, 3)`, row
-/// 0 of `x·mean(x)` is right by coincidence). Probes are seeded, so results are reproducible.
-pub(crate) fn verify_by_probes(function: &'static str, what: &str, y: &Tensor, wrt: &Var, j: &Tensor) -> Result<()> {
+/// `v` (no batch involved), entry by entry, within `r·u·(|v|ᵀ|J| + |vᵀJ|) + (r/4)·u·S` (`u` the
+/// unit roundoff, `r` = `roundoffs`, `S` the largest `|v|ᵀ|J| + |vᵀJ|`: for a Jacobian in f32
+/// about 7.6e-6 relative per entry), plus an absolute `floor` (Hessians, see there). Row mixing anywhere in the batch (a mean, max or
+/// softmax over the batch axis) changes some rows of `j`, and a random `v` sees any such change
+/// with probability one, whatever point it happens at; a check on row 0 alone does not (at
+/// `x = (2, 1, 3)`, row 0 of `x·mean(x)` is right by coincidence). Mixing smaller than that
+/// tolerance cannot be told from rounding. Probes are seeded, so results are reproducible.
+pub(crate) fn verify_by_probes(
+    function: &'static str,
+    what: &str,
+    (y, wrt): (&Tensor, &Var),
+    j: &Tensor,
+    (roundoffs, floor): (f64, f64),
+) -> Result<()> {
     let m = y.elem_count();
     let jf = j.to_dtype(DType::F64)?.reshape((m, ()))?.detach();
+    let u = engine::unit_roundoff(y.dtype()).max(engine::unit_roundoff(j.dtype()));
     for k in 0..PROBES {
         let v = crate::rng::Generator::new(0x5EED_0000 + k).randn_f64(m)?;
         let want = engine::vjp_flat(function, y, &v.reshape(y.shape())?, wrt, false, || {
             format!("the check of the vectorized {what} (probe {k})")
-        })?
-        .to_dtype(DType::F64)?;
-        let got = v.unsqueeze(0)?.matmul(&jf)?.squeeze(0)?;
-        let scale = engine::max_abs(&v.abs()?.unsqueeze(0)?.matmul(&jf.abs()?)?)?;
-        let diff = engine::max_abs_diff(&got, &want)?;
-        let tol = engine::rounding_tol(y.dtype()) * (1.0 + scale);
-        if diff.is_nan() || diff > tol {
+        })?;
+        let want = engine::values(&want)?;
+        let got = engine::values(&v.unsqueeze(0)?.matmul(&jf)?)?;
+        let scale: Vec<f64> = engine::values(&v.abs()?.unsqueeze(0)?.matmul(&jf.abs()?)?)?
+            .iter()
+            .zip(&want)
+            .map(|(s, w)| s + w.abs())
+            .collect();
+        let largest = scale.iter().filter(|s| s.is_finite()).fold(0.0f64, |a, &s| a.max(s));
+        let tol = |e: usize| roundoffs * u * (scale[e] + largest / 4.0) + floor;
+        if let Some((e, diff, tol)) = engine::worst_mismatch(&got, &want, tol) {
             return Err(Error::NotBatchable {
                 function,
                 detail: format!(
-                    "the batched {what} disagrees with a plain vector-Jacobian product by {diff:e} \
+                    "the batched {what} disagrees with a plain vector-Jacobian product by {diff:e} at entry {e} \
                      (tolerance {tol:e}): f mixes the rows of the batch"
                 ),
             });
@@ -409,7 +446,7 @@ where
 {
     options.validate(function)?;
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(function, &scope, f, x, true, false)?;
+    let Evaluated { point, y, calls_transforms } = evaluate(function, &scope, f, x, true, false)?;
     let dims = Dims::of(x, &y);
     let zeros = || -> Result<Tensor> { Ok(Tensor::zeros(dims.result(), x.dtype(), x.device())?) };
     if dims.m == 0 || dims.n == 0 {
@@ -422,7 +459,8 @@ where
         return zeros();
     }
     let nested = point.nested;
-    let flat = match options.resolve(dims.m, dims.n) {
+    check_vectorized_allowed(function, options, nested)?;
+    let flat = match auto_guard(options.resolve(dims.m, dims.n), options, nested || calls_transforms) {
         Strategy::ReverseRows | Strategy::Auto => {
             let (y, wrt) = (y.clone(), point.wrt.clone());
             engine::passes(function, nested, move || engine::reverse_rows(function, &y, &wrt, nested))?
@@ -501,9 +539,41 @@ where
         })
     })?;
     if batched.options.verify_vectorized {
-        verify_by_probes(function, "Jacobian", batched.y, &batched.point.wrt, &j)?;
+        // Small entries next to O(1) intermediate values round beyond any bound relative to
+        // |v|ᵀ|J| alone: an absolute floor r·u·(1 + max|f(x)|) (f32: 3.8e-6 for |f| ≤ 1).
+        let u = engine::unit_roundoff(batched.y.dtype());
+        let size = engine::values(batched.y)?.iter().filter(|v| v.is_finite()).fold(0.0f64, |m, v| m.max(v.abs()));
+        let floor = PROBE_ROUNDOFFS * u * (1.0 + size);
+        verify_by_probes(function, "Jacobian", (batched.y, &batched.point.wrt), &j, (PROBE_ROUNDOFFS, floor))?;
     }
     Ok(j)
+}
+
+/// Inside another transform, the checks of the vectorized strategy certify the result at `x`
+/// only, while the outer transform differentiates the batched graph: a closure that behaves
+/// differently by rank could make that derivative wrong unseen. So a nested transform refuses
+/// an explicit, checked vectorized strategy (turn `verify_vectorized` off to take that
+/// responsibility), and [`Strategy::Auto`] does not try it there.
+pub(crate) fn check_vectorized_allowed(function: &'static str, options: &JacobianOptions, nested: bool) -> Result<()> {
+    if nested && options.strategy == Strategy::ReverseVectorized && options.verify_vectorized {
+        return Err(Error::NotBatchable {
+            function,
+            detail: "inside another transform the batched graph's derivatives cannot be checked \
+                     (use ReverseRows or Auto, or verify_vectorized(false) to vouch for the closure)"
+                .into(),
+        });
+    }
+    Ok(())
+}
+
+/// [`Strategy::Auto`] does not guess a batch for a nested transform or for a closure that calls
+/// transforms; it takes reverse rows instead.
+pub(crate) fn auto_guard(resolved: Strategy, options: &JacobianOptions, no_guess: bool) -> Strategy {
+    if options.strategy == Strategy::Auto && resolved == Strategy::ReverseVectorized && no_guess {
+        Strategy::ReverseRows
+    } else {
+        resolved
+    }
 }
 
 /// The options of [`Strategy::Auto`]'s vectorized attempt: checks on, batches bounded by

@@ -119,7 +119,9 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     } else {
         let value = product_once(&x.detach().reshape((rows, n))?, w)?.reshape(out_dims)?;
         if x.track_op() {
-            x.apply_op1(LinearInput { value, w: w.clone() })?
+            // ∂/∂x = grad · W, and nothing for the constant W.
+            let w = w.clone();
+            splice(x, value, "jacobian-linear", move |x, grad| grad.reshape((rows, m))?.matmul(&w)?.reshape(x.shape()))?
         } else {
             value
         }
@@ -163,33 +165,43 @@ fn rows_identical(x: &Tensor) -> Result<bool> {
     })
 }
 
-/// Gives `value = x Wᵀ` (computed without a graph) the backward of that map with respect to `x`
-/// only: `∂/∂x = grad · W`. See [`linear`] for why.
-struct LinearInput {
+/// A node whose value was computed without a graph and whose backward is given: how this
+/// module adds exact derivative rules that candle's own ops lack (the weight gradient of a
+/// product skipped, ties split). The backward maps `(input, grad of the output)` to the grad of
+/// the input and is built from candle ops, so it is differentiable again (second order).
+struct Splice<B> {
+    name: &'static str,
     value: Tensor,
-    w: Tensor,
+    backward: B,
 }
 
-impl CustomOp1 for LinearInput {
+/// `value`, attached to `x`'s graph with the given backward (see [`Splice`]). Off the CPU
+/// (no custom-op support there) this is an error, so callers use it on the CPU only.
+fn splice<B>(x: &Tensor, value: Tensor, name: &'static str, backward: B) -> Result<Tensor>
+where
+    B: Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync + 'static,
+{
+    x.apply_op1(Splice { name, value: value.contiguous()?, backward })
+}
+
+impl<B> CustomOp1 for Splice<B>
+where
+    B: Fn(&Tensor, &Tensor) -> Result<Tensor> + Send + Sync,
+{
     fn name(&self) -> &'static str {
-        "jacobian-linear"
+        self.name
     }
 
     fn cpu_fwd(&self, _x: &CpuStorage, _layout: &Layout) -> Result<(CpuStorage, Shape)> {
-        let value = self.value.contiguous()?;
-        let (storage, layout) = value.storage_and_layout();
+        let (storage, layout) = self.value.storage_and_layout();
         match &*storage {
-            Storage::Cpu(cpu) if layout.start_offset() == 0 => Ok((cpu.clone(), layout.shape().clone())),
-            _ => candle_core::bail!("linear: internal error, the product is not a plain CPU tensor"),
+            Storage::Cpu(cpu) if layout.start_offset() == 0 && layout.is_contiguous() => Ok((cpu.clone(), layout.shape().clone())),
+            _ => candle_core::bail!("{}: internal error, the value is not a plain CPU tensor", self.name),
         }
     }
 
     fn bwd(&self, x: &Tensor, _res: &Tensor, grad: &Tensor) -> Result<Option<Tensor>> {
-        let (m, n) = self.w.dims2()?;
-        let rows = grad.elem_count() / m.max(1);
-        let gx = grad.reshape((rows, m))?.matmul(&self.w)?;
-        debug_assert_eq!(x.elem_count(), rows * n);
-        Ok(Some(gx.reshape(x.shape())?.to_dtype(x.dtype())?))
+        Ok(Some((self.backward)(x, grad)?.to_dtype(x.dtype())?))
     }
 }
 
@@ -201,10 +213,10 @@ impl CustomOp1 for LinearInput {
 /// `(1, 3, 3)` the slope along `(0, 1, 1)` would be 2; it is 1). Away from ties both agree.
 /// Second derivatives are 0 (the maximum is piecewise linear).
 ///
-/// **Built as** `m + Σᵢ where(zᵢ = m, zᵢ − m, 0) / k` with `m` the (detached) maximum, so the
-/// value is exactly candle's maximum and the derivative is `1[zᵢ = m] / k` at every order.
-/// **NaN:** the value is candle's (NaN entries do not compare equal, so a finite maximum gets
-/// the whole gradient); an all-NaN or empty `z` is an error from candle.
+/// **Built as** a node whose value is the maximum (±inf included) and whose backward is
+/// `grad · 1[zᵢ = m] / k`, exact at every order. **NaN:** any NaN entry makes the value NaN, as
+/// in torch (candle's own `max` skips a NaN unless it comes first), and the gradient NaN, which
+/// the transforms report as [`crate::Error::NonFinite`]. An empty `z` is an error from candle.
 ///
 /// **Mirrors** `torch.amax(z)` (values and gradient) and `jnp.max`.
 ///
@@ -250,24 +262,39 @@ pub fn min_keepdim(z: &Tensor, dim: usize) -> Result<Tensor> {
     tied_reduce(z, dim, Extreme::Min)
 }
 
+/// The tie-splitting reductions use a custom op, which candle runs on the CPU only.
+fn check_cpu_for_ties(z: &Tensor) -> Result<()> {
+    if z.device().is_cpu() || !z.track_op() {
+        Ok(())
+    } else {
+        candle_core::bail!("max/min with split ties: only the CPU is supported, got {:?}", z.device())
+    }
+}
+
 #[derive(Clone, Copy)]
 enum Extreme {
     Max,
     Min,
 }
 
-/// `m + Σ where(z = m, z − m, 0) / k` along `dim`, keepdim; `m` detached, `k` the tie count.
+/// The extreme along `dim`, keepdim: NaN if the slice holds a NaN (as torch does; candle's own
+/// `max` skips a NaN unless it comes first), and a backward that gives each of the `k` tied
+/// entries `1/k` (NaN for a NaN slice, so the finite check reports it).
 fn tied_reduce(z: &Tensor, dim: usize, which: Extreme) -> Result<Tensor> {
-    let m = match which {
-        Extreme::Max => z.max_keepdim(dim)?,
-        Extreme::Min => z.min_keepdim(dim)?,
+    check_cpu_for_ties(z)?;
+    let zd = z.detach();
+    let extreme = match which {
+        Extreme::Max => zd.max_keepdim(dim)?,
+        Extreme::Min => zd.min_keepdim(dim)?,
+    };
+    let has_nan = zd.ne(&zd)?.to_dtype(z.dtype())?.sum_keepdim(dim)?.gt(0.0)?;
+    let value = has_nan.where_cond(&extreme.ones_like()?.affine(f64::NAN, 0.0)?, &extreme)?;
+    if !z.track_op() {
+        return Ok(value);
     }
-    .detach();
-    let tied = z.broadcast_eq(&m)?;
-    let count = tied.to_dtype(z.dtype())?.sum_keepdim(dim)?;
-    // where_cond, not a product with the mask: 0·(−inf − m) would be NaN.
-    let offsets = tied.where_cond(&z.broadcast_sub(&m)?, &z.zeros_like()?)?;
-    m + offsets.sum_keepdim(dim)?.div(&count)?
+    let tied = zd.broadcast_eq(&value)?.to_dtype(z.dtype())?;
+    let weights = tied.broadcast_div(&tied.sum_keepdim(dim)?)?;
+    splice(z, value, "jacobian-tied-extreme", move |_, grad| grad.broadcast_mul(&weights))
 }
 
 /// The square matrix with `v` on its diagonal: `(n,)` → `(n, n)`. A 0-d `v` is treated as `(1,)`.

@@ -41,7 +41,7 @@ where
     const FUNCTION: &str = "vjp";
     engine::check_float(FUNCTION, "v", v)?;
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
+    let Evaluated { point, y, .. } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
     if v.dims() != y.dims() {
         return Err(Error::Shape { function: FUNCTION, what: "v (the shape of f(x))", expected: y.dims().to_vec(), got: v.dims().to_vec() });
     }
@@ -100,7 +100,7 @@ where
         return Err(Error::Shape { function: FUNCTION, what: "v (the shape of x)", expected: x.dims().to_vec(), got: v.dims().to_vec() });
     }
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
+    let Evaluated { point, y, .. } = evaluate(FUNCTION, &scope, &f, x, false, v.track_op())?;
     let nested = point.nested;
     let product = if y.elem_count() == 0 || x.elem_count() == 0 || !engine::depends_on(&y, &point.wrt) {
         y.zeros_like()?
@@ -186,7 +186,7 @@ where
         return Err(Error::Shape { function, what: "v (the shape of x)", expected: x.dims().to_vec(), got: v.dims().to_vec() });
     }
     let scope = engine::Scope::enter();
-    let Evaluated { point, y } = evaluate(function, &scope, f, x, false, v.track_op())?;
+    let Evaluated { point, y, .. } = evaluate(function, &scope, f, x, false, v.track_op())?;
     if y.elem_count() != 1 {
         return Err(Error::NotScalar { function, got: y.dims().to_vec() });
     }

@@ -149,7 +149,9 @@ fn nested_vectorized_and_forward_strategies() {
     let x = t1(&[0.5, -1.2, 0.8]);
     let want = diag(&x.sin().unwrap().neg().unwrap());
     let batchable = |x: &Tensor| x.sin()?.sum(x.rank() - 1);
-    let inner = |x: &Tensor| Ok(jacobian_with(batchable, x, &JacobianOptions::reverse_vectorized(Some(2)))?);
+    // A checked vectorized strategy is refused inside another transform; vouched for, it runs.
+    let vouched = JacobianOptions::reverse_vectorized(Some(2)).verify_vectorized(false);
+    let inner = |x: &Tensor| Ok(jacobian_with(batchable, x, &vouched)?);
     close(&jacobian_with(inner, &x, &JacobianOptions::reverse()).unwrap(), &want, 1e-14);
     let outer_forward = jacobian_with(|x| Ok(jacrev(sum_sin, x)?), &x, &JacobianOptions::forward()).unwrap();
     close(&outer_forward, &want, 1e-14);
@@ -434,4 +436,78 @@ fn linear_differentiates_the_weight_when_it_carries_a_graph() {
     assert_eq!(yb.get(1).unwrap().to_vec1::<f64>().unwrap(), ops::linear(&t1(&[2.0, 3.0]), &w, Some(&b)).unwrap().to_vec1::<f64>().unwrap());
     let e = ops::linear(&t1(&[1.0, 2.0, 3.0]), &w, None).unwrap_err();
     assert!(e.to_string().contains("last axis"), "{e}");
+}
+
+// --- found by a tester trying to break it ---------------------------------------------------
+
+#[test]
+fn small_row_mixing_in_f32_is_caught_not_returned() {
+    // J = W + 0.003·P with P a cyclic shift: x.roll mixes the rows of a batch, and at x = 0 the
+    // every-row check sees nothing. The probes must catch it (their tolerance is per entry).
+    let n = 512;
+    let w = jacobian::rng::Generator::new(7).randn_f64(n * n).unwrap().reshape((n, n)).unwrap().to_dtype(DType::F32).unwrap();
+    let x = Tensor::zeros(n, DType::F32, &Device::Cpu).unwrap();
+    let f = |x: &Tensor| ops::linear(x, &w, None)? + (x.roll(1, x.rank() - 1)? * 0.003)?;
+    let g = |x: &Tensor| ops::linear(x, &w, None)? + (x.roll(1, 0)? * 0.003)?;
+    let want = jacobian_with(f, &x, &JacobianOptions::reverse()).unwrap();
+    close(&jacobian(g, &x).unwrap(), &want, 1e-5);
+    let e = jacobian_with(g, &x, &JacobianOptions::reverse_vectorized(None)).unwrap_err();
+    assert!(matches!(e, Error::NotBatchable { .. }), "{e}");
+    // and a batch-compatible f32 network still passes the checks
+    let w2 = jacobian::rng::Generator::new(8).randn((64, 64)).unwrap();
+    let net = |x: &Tensor| ops::linear(&ops::relu(&ops::linear(x, &w2, None)?)?, &w2, None);
+    let x = jacobian::rng::Generator::new(9).randn(64).unwrap();
+    let j = jacobian_with(net, &x, &JacobianOptions::reverse_vectorized(None)).unwrap();
+    close(&j, &jacobian_with(net, &x, &JacobianOptions::reverse()).unwrap(), 1e-5);
+}
+
+#[test]
+fn nested_transforms_do_not_trust_a_batch() {
+    // Right at x0 for a batch, but with different derivatives: behaves differently by rank.
+    let x0 = t1(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+    let c = 0.45;
+    let f = move |x: &Tensor| {
+        if x.rank() == 1 {
+            x.sin()
+        } else {
+            x.sin()? + x.broadcast_sub(&x.mean_keepdim(0)?)?.broadcast_mul(&(x.mean_all()? - c)?)?
+        }
+    };
+    let want = jacfwd(|x| Ok(jacobian_with(f, x, &JacobianOptions::reverse())?), &x0).unwrap();
+    close(&jacfwd(|x| Ok(jacobian(f, x)?), &x0).unwrap(), &want, 1e-12);
+    let e = jacfwd(|x| Ok(jacobian_with(f, x, &JacobianOptions::reverse_vectorized(None))?), &x0).unwrap_err();
+    assert!(e.to_string().contains("inside another transform"), "{e}");
+}
+
+#[test]
+fn max_and_min_with_infinities_and_nan_follow_torch() {
+    let inf = f64::INFINITY;
+    assert_eq!(ops::max_all(&t1(&[1.0, inf])).unwrap().to_scalar::<f64>().unwrap(), inf);
+    assert_eq!(ops::min_all(&t1(&[-inf, 1.0])).unwrap().to_scalar::<f64>().unwrap(), -inf);
+    assert_eq!(ops::max_all(&t1(&[-inf, -inf])).unwrap().to_scalar::<f64>().unwrap(), -inf);
+    close(&gradient(ops::max_all, &t1(&[1.0, inf])).unwrap(), &t1(&[0.0, 1.0]), 0.0);
+    for x in [[1.0, f64::NAN], [f64::NAN, 1.0]] {
+        assert!(ops::max_all(&t1(&x)).unwrap().to_scalar::<f64>().unwrap().is_nan(), "{x:?}");
+        let e = gradient(ops::max_all, &t1(&x)).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { .. }), "{e}");
+    }
+    assert!(ops::max_all(&t1(&[0.0, f64::NAN, 0.0])).unwrap().to_scalar::<f64>().unwrap().is_nan());
+}
+
+#[test]
+fn nan_only_in_a_batch_falls_back_and_nan_input_is_non_finite() {
+    // 0/0 only when the batch has more than one row.
+    let x = t1(&[0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8]);
+    let nanmix = |x: &Tensor| {
+        if x.rank() == 1 {
+            x.sin()
+        } else {
+            x.sin()?.broadcast_add(&(x.sum_keepdim(0)? * 0.0)?.broadcast_div(&(x.sum_keepdim(0)? * 0.0)?)?.narrow(0, 0, 1)?)
+        }
+    };
+    close(&jacobian(nanmix, &x).unwrap(), &diag(&x.cos().unwrap()), 1e-15);
+    for bad in [[f64::NAN, 2.0], [2.0, f64::NAN]] {
+        let e = jacobian_with(|x: &Tensor| x.sin(), &t1(&bad), &JacobianOptions::reverse_vectorized(None)).unwrap_err();
+        assert!(matches!(e, Error::NonFinite { .. }), "{bad:?}: {e}");
+    }
 }
