@@ -76,6 +76,17 @@ pub(crate) async fn execute_notebook_async(path: &Path, options: &Options) -> Re
     // Nothing is written before the notebook has been read and checked.
     let mut nb = notebook::read_notebook(path)?;
     let paths = options.resolve_paths(path)?;
+    // A destination that cannot be written is found now, not after a run of minutes.
+    for (what, target) in [
+        ("the executed notebook", paths.output.as_ref()),
+        ("the JSON summary", options.json_summary.as_ref()),
+    ] {
+        if let Some(target) = target {
+            notebook::check_writable(target).map_err(|e| {
+                Error::Usage(format!("{what} cannot be written, so nothing was run: {e}"))
+            })?;
+        }
+    }
     let kernel_name = match options.kernel.as_deref().or(notebook::kernel_name(&nb)) {
         Some(name) => name.to_string(),
         None => {
