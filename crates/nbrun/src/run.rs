@@ -282,7 +282,19 @@ async fn run_cells(
         let log = kernel.log.clone();
         let (status, error) = match end {
             CellEnd::Finished(reply) => {
-                if let Some(message) = collector.subprocess_terminated() {
+                if let Some(message) = collector.stdout_desync() {
+                    // Not an ordinary cell error: --allow-errors must not carry on and save
+                    // every later cell's output under the wrong cell.
+                    (
+                        CellStatus::KernelDied(message.clone()),
+                        Some(Error::KernelDied {
+                            cell: cell_ref.clone(),
+                            source: code.clone(),
+                            message,
+                            log,
+                        }),
+                    )
+                } else if let Some(message) = collector.subprocess_terminated() {
                     (
                         CellStatus::KernelDied(message.clone()),
                         Some(Error::KernelDied {
