@@ -119,6 +119,14 @@ fn startup_error(name: &str, log: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Whether a kernel that exited during startup did so because a port nbrun picked for it was
+/// taken meanwhile ("Address already in use" in its log).
+pub(crate) fn lost_its_ports(log: &Path) -> bool {
+    std::fs::read_to_string(log).is_ok_and(|text| {
+        text.contains("Address already in use") || text.contains("AddrInUse")
+    })
+}
+
 /// Open (truncate) the kernel log and return two handles for stdout and stderr.
 fn open_log(log: &Path) -> Result<(Stdio, Stdio)> {
     if let Some(parent) = log.parent().filter(|p| !p.as_os_str().is_empty()) {
