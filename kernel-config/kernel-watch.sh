@@ -2,20 +2,23 @@
 # Ties a course kernel's life to its client's. Started by launch-kernel.sh, in a session of its
 # own (so a client that kills the kernel's process group does not take this watcher with it).
 #
-#   kernel-watch.sh KERNEL_PID CLIENT_PID [FRESH_TMPDIR]
+#   kernel-watch.sh KERNEL_PID CLIENT_PID CONNECTION_FILE [FRESH_TMPDIR]
 #
 # A client that dies without shutting its kernel down (JupyterLab after SIGHUP, nbrun after
 # SIGKILL) leaves the kernel reparented, with nobody to talk to: evcxr_jupyter and its execution
 # subprocess (often spinning) keep running and keep their tmpdir slot locked. This watcher
 # notices, within a second, that the kernel's parent is no longer CLIENT_PID (or that the kernel
 # is gone), then kills the kernel's process group (evcxr, its subprocess, cargo, rustc) and
-# deletes the throw-away tmpdir, if the kernel had one. It never outlives the kernel by more
-# than a few seconds.
+# deletes the throw-away tmpdir, if the kernel had one, and the connection file that nobody can
+# use any more (with nbrun's temp folder holding it). It never outlives the kernel by more than a
+# few seconds.
 set -uo pipefail
 
-kernel=${1:?usage: kernel-watch.sh KERNEL_PID CLIENT_PID [FRESH_TMPDIR]}
-client=${2:?usage: kernel-watch.sh KERNEL_PID CLIENT_PID [FRESH_TMPDIR]}
-fresh=${3:-}
+usage="usage: kernel-watch.sh KERNEL_PID CLIENT_PID CONNECTION_FILE [FRESH_TMPDIR]"
+kernel=${1:?$usage}
+client=${2:?$usage}
+connection_file=${3:?$usage}
+fresh=${4:-}
 
 # "pid (comm) state ppid pgrp …": comm may hold spaces, so read what follows the last ')'.
 stat_fields() {
@@ -30,11 +33,15 @@ read -r _ _ pgid _ < <(stat_fields "$kernel") || exit 0
 own_group=0
 [[ $pgid == "$kernel" ]] && own_group=1
 
+orphaned=0
 while true; do
   fields=$(stat_fields "$kernel") || break          # gone and reaped
   read -r state ppid _ <<<"$fields"
   [[ $state == Z ]] && break                        # exited, not yet reaped
-  [[ $ppid == "$client" ]] || break                 # the client died: reparented
+  if [[ $ppid != "$client" ]]; then                 # the client died: reparented
+    orphaned=1
+    break
+  fi
   sleep 1
 done
 
@@ -60,5 +67,12 @@ done
 
 if [[ -n $fresh && -d $fresh ]]; then
   rm -rf -- "$fresh" "$fresh.lock"
+fi
+# A client that died could not remove the connection file it wrote (nbrun: the only file in its
+# own temp folder). Once the kernel is gone, nothing can use it.
+if [[ ! -d /proc/$client ]] || ((orphaned)); then
+  rm -f -- "$connection_file"
+  dir=$(dirname -- "$connection_file")
+  [[ $(basename -- "$dir") == nbrun-* ]] && rmdir -- "$dir" 2>/dev/null
 fi
 exit 0

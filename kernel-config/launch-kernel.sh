@@ -56,7 +56,7 @@ export RUST_LIB_BACKTRACE=${RUST_LIB_BACKTRACE:-0}
 # fd is closed for it, so it never holds a slot.
 watch_kernel() {
   local fresh=${1:-}
-  setsid "$here/kernel-watch.sh" "$$" "$PPID" $fresh </dev/null >/dev/null 2>&1 {lock_fd}>&- &
+  setsid "$here/kernel-watch.sh" "$$" "$PPID" "$connection_file" $fresh </dev/null >/dev/null 2>&1 {lock_fd}>&- &
 }
 
 # evcxr's `:cache` lives in $XDG_CACHE_HOME/evcxr (~/.cache/evcxr), shared by every checkout;

@@ -152,6 +152,25 @@ fn kernel_tmpdir(pid: i32) -> Option<PathBuf> {
         .map(|v| PathBuf::from(String::from_utf8_lossy(v).into_owned()))
 }
 
+/// The connection file a kernel was started with (`--control_file PATH`).
+fn connection_file(pid: i32) -> Option<PathBuf> {
+    let raw = std::fs::read(format!("/proc/{pid}/cmdline")).ok()?;
+    let args: Vec<String> = raw
+        .split(|&b| b == 0)
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .collect();
+    let i = args.iter().position(|a| a == "--control_file")?;
+    args.get(i + 1).map(PathBuf::from)
+}
+
+fn assert_gone(what: &str, path: &Path) {
+    assert!(
+        wait_until(what, Duration::from_secs(10), || !path.exists()),
+        "{what} {} left behind",
+        path.display()
+    );
+}
+
 /// Whether the flock on `<tmpdir>.lock` is free (taken and released at once).
 fn lock_is_free(tmpdir: &Path) -> bool {
     use std::os::fd::AsRawFd as _;
@@ -325,6 +344,7 @@ fn sigkill_to_nbrun_leaves_no_kernel_no_lock() {
         .first()
         .unwrap_or_else(|| panic!("no kernel process under nbrun {pid}:\n{seen}"));
     let tmpdir = kernel_tmpdir(kernel).expect("the kernel's EVCXR_TMPDIR");
+    let connection = connection_file(kernel).expect("the kernel's connection file");
     let _kernel_guard = GroupGuard(vec![kernel]);
     std::thread::sleep(Duration::from_secs(1));
     // SAFETY: kill(2) on the nbrun we started.
@@ -333,6 +353,8 @@ fn sigkill_to_nbrun_leaves_no_kernel_no_lock() {
     }
     let _ = nbrun.wait();
     assert_nothing_left(kernel, &tmpdir, Duration::from_secs(20));
+    // nbrun's own temp folder, which held only the connection file.
+    assert_gone("nbrun's connection folder", connection.parent().unwrap());
 }
 
 /// A free loopback port (bound and released).
@@ -420,6 +442,7 @@ fn sighup_to_jupyter_server_leaves_no_kernel_no_lock() {
     );
     let _kernel_guard = GroupGuard(vec![kernel]);
     let tmpdir = kernel_tmpdir(kernel).unwrap();
+    let connection = connection_file(kernel).expect("the kernel's connection file");
     // What closing the terminal of `./course` does.
     // SAFETY: kill(2) on the server we started.
     unsafe {
@@ -430,6 +453,7 @@ fn sighup_to_jupyter_server_leaves_no_kernel_no_lock() {
     });
     assert!(exited, "the Jupyter server ignored SIGHUP:\n{}", log());
     assert_nothing_left(kernel, &tmpdir, Duration::from_secs(30));
+    assert_gone("the kernel's connection file", &connection);
 }
 
 fn uuid_like() -> String {
