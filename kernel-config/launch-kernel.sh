@@ -20,6 +20,44 @@ if [[ -n ${JACOBIAN_COURSE_CARGO_BIN:-} ]]; then
 fi
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+repo=$(dirname "$here")
+
+# The crates a kernel builds are exactly the ones CI tested, and a kernel start never needs the
+# network. A slot's Cargo.lock alone cannot promise that: evcxr's first build at every start has
+# no dependencies, so cargo prunes the lock to nothing and `:dep course` resolves afresh
+# (measured: zerocopy 0.8.64 -> 0.8.66 with the workspace's lock copied in). So:
+# - init.evcxr turns on evcxr's `:offline 1` (cargo --offline: no index update, only crates
+#   already downloaded), and
+# - cargo runs with a Cargo home of the kernel's own, into which `./course setup` downloads
+#   exactly the crates the workspace's Cargo.lock names (`cargo fetch --locked`): offline,
+#   cargo can pick no other version. A learner's own `:dep` needs `:offline 0` first.
+# Every slot also starts from the workspace's Cargo.lock (lock_slot).
+workspace_lock="$repo/Cargo.lock"
+export CARGO_HOME="$state/cargo-home"
+if ! cmp -s "$workspace_lock" "$CARGO_HOME/fetched.Cargo.lock"; then
+  echo "launch-kernel.sh: the crates of $workspace_lock are not all downloaded for the kernel" \
+       "(it builds offline): run \`./course setup\`" >&2
+fi
+lock_slot() {
+  local tmp
+  [[ -f $workspace_lock ]] || return 0
+  cmp -s "$workspace_lock" "$1/Cargo.lock" && return 0
+  tmp=$(mktemp "$1/Cargo.lock.XXXXXX")
+  cp "$workspace_lock" "$tmp" && mv -f "$tmp" "$1/Cargo.lock"
+}
+
+# evcxr runs user code with RUST_BACKTRACE=1, so every candle or anyhow error a cell's `?`
+# returns carries a 20-40 line backtrace of evcxr and candle internals ("<unknown>" frames
+# included). RUST_LIB_BACKTRACE=0 turns off those captured backtraces and nothing else.
+export RUST_LIB_BACKTRACE=${RUST_LIB_BACKTRACE:-0}
+
+# The kernel dies with its client: kernel-watch.sh, in a session of its own, kills the
+# kernel's process group once the client that started it is gone (see there). The slot's lock
+# fd is closed for it, so it never holds a slot.
+watch_kernel() {
+  local fresh=${1:-}
+  setsid "$here/kernel-watch.sh" "$$" "$PPID" "$connection_file" $fresh </dev/null >/dev/null 2>&1 {lock_fd}>&- &
+}
 
 # evcxr's `:cache` lives in $XDG_CACHE_HOME/evcxr (~/.cache/evcxr), shared by every checkout;
 # entries that one checkout's builds wrote were seen to break another's ("can't find crate for
@@ -41,22 +79,23 @@ fi
 
 # A slot that was never built gets a copy of a built one (about a second for ~700 MB) instead
 # of compiling the course crates again (about a minute with a warm :cache, several without).
-# Only the dependencies' artifacts and Cargo.lock are copied; a kernel running in the source
-# slot only writes its cell crate, whose incremental cache is left behind.
+# Only the dependencies' artifacts are copied (every slot gets the workspace's Cargo.lock); a
+# kernel running in the source slot only writes its cell crate, whose incremental cache is left
+# behind.
 seed_slot() {
   local dir=$1 src t=$SECONDS
   [[ -d $dir/target ]] && return 0
   for src in "$state"/evcxr-tmp/slot-*; do
-    [[ $src != "$dir" && -d $src/target && -f $src/Cargo.lock ]] || continue
+    [[ $src != "$dir" && -d $src/target ]] || continue
     echo "launch-kernel.sh: new slot $(basename "$dir"): copying the built course crates from $(basename "$src")" >&2
     rm -rf "$dir/target.seed"
-    if cp -a --reflink=auto "$src/target" "$dir/target.seed" 2>/dev/null && cp "$src/Cargo.lock" "$dir/Cargo.lock"; then
+    if cp -a --reflink=auto "$src/target" "$dir/target.seed" 2>/dev/null; then
       rm -rf "$dir"/target.seed/*/debug/incremental
       mv "$dir/target.seed" "$dir/target"
       echo "launch-kernel.sh: slot $(basename "$dir") ready in $((SECONDS - t)) s" >&2
       return 0
     fi
-    rm -rf "$dir/target.seed" "$dir/Cargo.lock"
+    rm -rf "$dir/target.seed"
   done
   # Nothing to copy: this start compiles everything, inside init.evcxr, before the kernel
   # answers (JupyterLab shows "Kernel starting"); evcxr prints cargo's progress to stderr,
@@ -72,6 +111,16 @@ if [[ -n ${JACOBIAN_COURSE_WARMUP:-} ]]; then
   export EVCXR_CONFIG_DIR="$state/evcxr-config-warmup"
 fi
 
+# Throw-away tmpdirs (below) whose kernel and watcher were both killed: nobody holds their lock.
+for old in "$state"/evcxr-tmp/fresh-*.lock; do
+  [[ -e $old ]] || continue
+  exec {old_fd}<"$old"
+  if flock -n "$old_fd"; then
+    rm -rf -- "${old%.lock}" "$old"
+  fi
+  exec {old_fd}<&-
+done
+
 slots=${JACOBIAN_COURSE_SLOTS:-4}
 for ((i = 0; i < slots; i++)); do
   dir="$state/evcxr-tmp/slot-$i"
@@ -82,10 +131,20 @@ for ((i = 0; i < slots; i++)); do
     # until the kernel exits.
     export EVCXR_TMPDIR="$dir"
     seed_slot "$dir"
+    lock_slot "$dir"
+    watch_kernel
     exec "$evcxr" --control_file "$connection_file"
   fi
   exec {lock_fd}>&-
 done
 
-echo "launch-kernel.sh: all $slots persistent evcxr slots are busy; using a fresh tmpdir (first cell will be slow)" >&2
+# Every slot is busy: a throw-away tmpdir under the state folder (not evcxr's own in /tmp, which
+# a killed kernel leaves behind: hundreds of MB). The watcher deletes it when the kernel is gone.
+fresh=$(mktemp -d "$state/evcxr-tmp/fresh-XXXXXX")
+exec {lock_fd}>"$fresh.lock"
+flock -n "$lock_fd"
+export EVCXR_TMPDIR="$fresh"
+lock_slot "$fresh"
+echo "launch-kernel.sh: all $slots persistent evcxr slots are busy; using the fresh tmpdir $fresh (first cell will be slow)" >&2
+watch_kernel "$fresh"
 exec "$evcxr" --control_file "$connection_file"

@@ -119,6 +119,14 @@ fn startup_error(name: &str, log: &Path, reason: impl Into<String>) -> Error {
     }
 }
 
+/// Whether a kernel that exited during startup did so because a port nbrun picked for it was
+/// taken meanwhile ("Address already in use" in its log).
+pub(crate) fn lost_its_ports(log: &Path) -> bool {
+    std::fs::read_to_string(log).is_ok_and(|text| {
+        text.contains("Address already in use") || text.contains("AddrInUse")
+    })
+}
+
 /// Open (truncate) the kernel log and return two handles for stdout and stderr.
 fn open_log(log: &Path) -> Result<(Stdio, Stdio)> {
     if let Some(parent) = log.parent().filter(|p| !p.as_os_str().is_empty()) {
@@ -210,27 +218,58 @@ impl Kernel {
             done: false,
         };
 
-        let session = uuid::Uuid::new_v4().to_string();
-        let connect = connect_and_handshake(&info, &session);
-        let remaining = startup_timeout.saturating_sub(started.elapsed());
-        let outcome = tokio::select! {
-            r = tokio::time::timeout(remaining, connect) => match r {
-                Ok(Ok(connected)) => connected,
-                Ok(Err(reason)) => return Err(startup_error(&name, log, reason)),
-                Err(_) => return Err(Error::KernelStartupTimeout {
-                    name,
-                    waited: startup_timeout,
-                    log: log.to_path_buf(),
-                }),
-            },
-            status = process.child.wait() => {
-                let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
-                process.done = true;
+        // Connect and handshake, again and again until the startup timeout: a kernel on a
+        // loaded machine may bind its ports late, or reset a connection made while it was
+        // busy (seen with 4 cold evcxr kernels starting at once on 2 cores). jupyter_client
+        // is as patient: its sockets reconnect on their own until the kernel answers.
+        let deadline = tokio::time::Instant::from_std(started + startup_timeout);
+        let mut attempts = 0u32;
+        let exited_during_startup = |status: std::io::Result<std::process::ExitStatus>| {
+            let status = status.map(|s| s.to_string()).unwrap_or_else(|e| e.to_string());
+            startup_error(
+                &name,
+                log,
+                format!("the kernel process exited during startup ({status})"),
+            )
+        };
+        let outcome = loop {
+            attempts += 1;
+            // A fresh session (and shell identity) per attempt, so the kernel never sees
+            // a second connection claim the identity of a dead one.
+            let session = uuid::Uuid::new_v4().to_string();
+            let connect = connect_and_handshake(&info, &session);
+            let last_failure = tokio::select! {
+                r = tokio::time::timeout_at(deadline, connect) => match r {
+                    Ok(Ok(connected)) => break connected,
+                    Ok(Err(reason)) => reason,
+                    Err(_) => return Err(Error::KernelStartupTimeout {
+                        name: name.clone(),
+                        waited: startup_timeout,
+                        log: log.to_path_buf(),
+                    }),
+                },
+                status = process.child.wait() => {
+                    process.done = true;
+                    return Err(exited_during_startup(status));
+                }
+            };
+            let pause = Duration::from_millis(200 * u64::from(attempts.min(10)));
+            if tokio::time::Instant::now() + pause >= deadline {
                 return Err(startup_error(
                     &name,
                     log,
-                    format!("the kernel process exited during startup ({status})"),
+                    format!(
+                        "no handshake within {} s after {attempts} attempts; last: {last_failure}",
+                        startup_timeout.as_secs_f64()
+                    ),
                 ));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(pause) => {}
+                status = process.child.wait() => {
+                    process.done = true;
+                    return Err(exited_during_startup(status));
+                }
             }
         };
         let Connected {
@@ -399,7 +438,12 @@ async fn connect_and_handshake(
                         return Err("the kernel's sockets closed during startup".to_string());
                     };
                     match (channel, message) {
-                        (Channel::IoPub, _) => iopub_live = true,
+                        (Channel::IoPub, Ok(_)) => iopub_live = true,
+                        // A reset iopub socket would silently lose every output: start over.
+                        (Channel::IoPub, Err(e)) if e.contains("closed") => {
+                            return Err(format!("iopub failed during startup: {e}"));
+                        }
+                        (Channel::IoPub, Err(_)) => iopub_live = true,
                         (Channel::Shell, Ok(msg)) => {
                             // Any kernel_info_reply on our session answers one of our requests.
                             if let JupyterMessageContent::KernelInfoReply(r) = msg.content {

@@ -74,19 +74,52 @@ pub fn notebook_json(nb: &v4::Notebook) -> Result<String> {
         .map_err(|e| Error::Usage(format!("cannot serialise the executed notebook: {e}")))
 }
 
-/// Write `bytes` to `path` atomically: a temp file in the same folder, then rename.
-/// Creates the folder if needed; keeps the permissions of an existing file.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
+/// The folder `path` will be written into (`.` for a bare file name).
+fn parent_dir(path: &Path) -> std::path::PathBuf {
+    match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => std::path::PathBuf::from("."),
-    };
+    }
+}
+
+/// A temp file next to `path`, created like any new file: mode 0666 minus the umask
+/// (tempfile's own default, 0600, would make every executed notebook private).
+fn temp_file_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+    let dir = parent_dir(path);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io("create folder", &dir, e))?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".nbrun-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".nbrun-").suffix(".tmp");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        // open(2) applies the umask to this mode.
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder
         .tempfile_in(&dir)
-        .map_err(|e| Error::io("create a temp file in", &dir, e))?;
+        .map_err(|e| Error::io("create a temp file in", &dir, e))
+}
+
+/// Check, before a run, that `write_atomic(path, …)` will be able to write there:
+/// the folder can be created and written, and `path` is not a folder.
+pub fn check_writable(path: &Path) -> Result<()> {
+    if path.is_dir() {
+        return Err(Error::io(
+            "write to",
+            path,
+            std::io::Error::new(std::io::ErrorKind::IsADirectory, "it is a folder"),
+        ));
+    }
+    // Creating (and dropping, which deletes) a temp file is the only reliable test:
+    // permission bits do not say what root, ACLs or a read-only mount allow.
+    temp_file_beside(path).map(drop)
+}
+
+/// Write `bytes` to `path` atomically: a temp file in the same folder, then rename.
+/// Creates the folder if needed; keeps the permissions of an existing file, and gives a
+/// new one the usual permissions (0666 minus the umask).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let mut tmp = temp_file_beside(path)?;
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io("write", tmp.path(), e))?;
@@ -160,5 +193,45 @@ mod tests {
             std::fs::read_dir(dir.path().join("sub")).unwrap().count(),
             1
         );
+    }
+
+    /// The process umask, read without changing it (umask(2) would race other threads).
+    #[cfg(target_os = "linux")]
+    fn current_umask() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap();
+        let line = status.lines().find(|l| l.starts_with("Umask:")).unwrap();
+        u32::from_str_radix(line["Umask:".len()..].trim(), 8).unwrap()
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn new_files_get_the_usual_permissions_and_existing_ones_keep_theirs() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("out.ipynb");
+        write_atomic(&p, b"one").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o666 & !current_umask(), "new file mode {mode:o}");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        write_atomic(&p, b"two").unwrap();
+        let mode = std::fs::metadata(&p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+    }
+
+    #[test]
+    fn unwritable_destinations_are_found_before_writing() {
+        let dir = tempfile::tempdir().unwrap();
+        // A folder where the notebook should go.
+        let e = check_writable(dir.path()).unwrap_err();
+        assert_eq!(e.exit_code(), crate::error::exit_code::USAGE);
+        assert!(e.to_string().contains("folder"), "{e}");
+        // A parent that is a file, so the folder cannot be created.
+        let file = dir.path().join("plain-file");
+        std::fs::write(&file, b"x").unwrap();
+        let e = check_writable(&file.join("out.ipynb")).unwrap_err();
+        assert!(e.to_string().contains("plain-file"), "{e}");
+        // A good destination leaves nothing behind.
+        check_writable(&dir.path().join("new/out.ipynb")).unwrap();
+        assert_eq!(std::fs::read_dir(dir.path().join("new")).unwrap().count(), 0);
     }
 }

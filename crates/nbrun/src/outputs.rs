@@ -73,6 +73,9 @@ pub fn find_panic(stderr: &str) -> Option<String> {
 /// evcxr's marker for "the execution subprocess died" (e.g. `std::process::exit`, abort, OOM kill).
 pub const SUBPROCESS_TERMINATED: &str = "Subprocess terminated";
 
+/// What evcxr reports when its subprocess's stdout holds a line that is not UTF-8.
+pub const INVALID_UTF8: &str = "did not contain valid UTF-8";
+
 /// The outputs of one cell, built from its iopub messages.
 #[derive(Debug, Default)]
 pub(crate) struct OutputCollector {
@@ -183,6 +186,27 @@ impl OutputCollector {
             let all = format!("{}\n{}", e.evalue, e.traceback.join("\n"));
             all.contains(SUBPROCESS_TERMINATED)
                 .then(|| first_lines(&e.evalue, 8))
+        })
+    }
+
+    /// `Some(explanation)` when evcxr lost its place in the cell's stdout.
+    ///
+    /// evcxr reads its execution subprocess's stdout line by line as UTF-8. A line that is
+    /// not UTF-8 ends the cell with the error "stream did not contain valid UTF-8" and leaves
+    /// the rest of that cell's output, including its end marker, unread in the pipe: from then
+    /// on every cell receives the previous cell's output (issue 18). The session cannot
+    /// recover; the outputs of later cells would be saved under the wrong cells.
+    pub fn stdout_desync(&self) -> Option<String> {
+        self.errors.iter().find_map(|e| {
+            let all = format!("{}\n{}", e.evalue, e.traceback.join("\n"));
+            all.contains(INVALID_UTF8).then(|| {
+                "the cell printed bytes that are not UTF-8 to stdout, and evcxr lost its place \
+                 in the output: from here on every cell's output would arrive one cell late, \
+                 so nbrun stopped rather than save outputs under the wrong cells. Print text \
+                 (e.g. String::from_utf8_lossy(&bytes)) or the bytes as numbers ({:?}), then \
+                 restart the kernel: its variables are lost."
+                    .to_string()
+            })
         })
     }
 
@@ -351,5 +375,20 @@ mod tests {
             wait: false,
         }));
         assert!(c.outputs.is_empty());
+    }
+
+    #[test]
+    fn invalid_utf8_on_stdout_is_a_desync_not_a_cell_error() {
+        let mut c = OutputCollector::default();
+        assert!(c.stdout_desync().is_none());
+        // What evcxr_jupyter sends for the cell that printed the bytes.
+        c.accept(&JupyterMessageContent::ErrorOutput(ErrorOutput {
+            ename: "Error".into(),
+            evalue: "stream did not contain valid UTF-8".into(),
+            traceback: vec!["stream did not contain valid UTF-8".into()],
+        }));
+        let why = c.stdout_desync().unwrap();
+        assert!(why.contains("one cell late"), "{why}");
+        assert!(why.contains("restart the kernel"), "{why}");
     }
 }

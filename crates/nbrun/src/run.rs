@@ -19,6 +19,9 @@ pub const TAG_RAISES_EXCEPTION: &str = "raises-exception";
 /// Cell tag (as in nbclient) for a cell that is not executed.
 pub const TAG_SKIP_EXECUTION: &str = "skip-execution";
 
+/// How often a kernel whose ports were taken before it bound them is launched in all.
+const MAX_LAUNCHES: u32 = 3;
+
 /// Shutdown grace for a kernel that is still running a cell.
 const BUSY_SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 
@@ -76,6 +79,17 @@ pub(crate) async fn execute_notebook_async(path: &Path, options: &Options) -> Re
     // Nothing is written before the notebook has been read and checked.
     let mut nb = notebook::read_notebook(path)?;
     let paths = options.resolve_paths(path)?;
+    // A destination that cannot be written is found now, not after a run of minutes.
+    for (what, target) in [
+        ("the executed notebook", paths.output.as_ref()),
+        ("the JSON summary", options.json_summary.as_ref()),
+    ] {
+        if let Some(target) = target {
+            notebook::check_writable(target).map_err(|e| {
+                Error::Usage(format!("{what} cannot be written, so nothing was run: {e}"))
+            })?;
+        }
+    }
     let kernel_name = match options.kernel.as_deref().or(notebook::kernel_name(&nb)) {
         Some(name) => name.to_string(),
         None => {
@@ -122,12 +136,28 @@ pub(crate) async fn execute_notebook_async(path: &Path, options: &Options) -> Re
         );
     }
     let kernel_started = Instant::now();
-    let start = Kernel::start(&spec, &cwd, &paths.kernel_log, options.startup_timeout);
-    let mut kernel = tokio::select! {
-        k = start => k.map_err(early)?,
-        _ = termination_signal(options.handle_signals) => {
-            // Dropping the start future killed the kernel's process group.
-            return Err(early(Error::Interrupted("starting the kernel".to_string())));
+    let mut launches = 0;
+    let mut kernel = loop {
+        launches += 1;
+        let start = Kernel::start(&spec, &cwd, &paths.kernel_log, options.startup_timeout);
+        let started = tokio::select! {
+            k = start => k,
+            _ = termination_signal(options.handle_signals) => {
+                // Dropping the start future killed the kernel's process group.
+                return Err(early(Error::Interrupted("starting the kernel".to_string())));
+            }
+        };
+        match started {
+            // The ports nbrun picked were taken by another process before the kernel bound
+            // them (a busy machine): launch again on fresh ports, as jupyter_client does.
+            Err(Error::KernelStartup { ref log, .. })
+                if launches < MAX_LAUNCHES && crate::kernel::lost_its_ports(log) =>
+            {
+                if options.progress {
+                    eprintln!("nbrun: the kernel's ports were taken by another process; starting it again");
+                }
+            }
+            other => break other.map_err(early)?,
         }
     };
     let startup = kernel_started.elapsed();
@@ -271,7 +301,19 @@ async fn run_cells(
         let log = kernel.log.clone();
         let (status, error) = match end {
             CellEnd::Finished(reply) => {
-                if let Some(message) = collector.subprocess_terminated() {
+                if let Some(message) = collector.stdout_desync() {
+                    // Not an ordinary cell error: --allow-errors must not carry on and save
+                    // every later cell's output under the wrong cell.
+                    (
+                        CellStatus::KernelDied(message.clone()),
+                        Some(Error::KernelDied {
+                            cell: cell_ref.clone(),
+                            source: code.clone(),
+                            message,
+                            log,
+                        }),
+                    )
+                } else if let Some(message) = collector.subprocess_terminated() {
                     (
                         CellStatus::KernelDied(message.clone()),
                         Some(Error::KernelDied {

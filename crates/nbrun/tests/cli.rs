@@ -560,3 +560,44 @@ fn kernel_that_exits_at_startup_is_reported_with_its_log() {
     run.assert_stderr("crashy: cannot start");
     run.assert_stderr("ok.kernel.log");
 }
+
+#[test]
+fn unwritable_out_is_reported_before_the_kernel_starts() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = empty_data_dir();
+    let pid_file = cwd.path().join("fake-kernel.pid");
+    // A kernel that would hold the run for a minute, were it started.
+    write_spec(
+        data.path(),
+        "silent",
+        serde_json::json!({
+            "argv": ["/bin/sh", "-c", format!("echo $$ > {}; exec sleep 600", pid_file.display()), "{connection_file}"],
+            "display_name": "silent", "language": "none"
+        }),
+    );
+    // --out under a plain file: its folder cannot be created (a 0555 folder would not
+    // stop root, who runs CI here).
+    let blocker = cwd.path().join("not-a-folder");
+    std::fs::write(&blocker, b"x").unwrap();
+    let out = blocker.join("ok.ipynb");
+    let nb = fixture("ok.ipynb");
+    let run = nbrun(
+        cwd.path(),
+        data.path(),
+        &[
+            "run",
+            nb.to_str().unwrap(),
+            "--kernel",
+            "silent",
+            "--startup-timeout",
+            "60",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+    );
+    run.assert_code(2);
+    run.assert_stderr("the executed notebook cannot be written, so nothing was run");
+    run.assert_stderr("not-a-folder");
+    assert!(run.elapsed < Duration::from_secs(20), "took {:?}", run.elapsed);
+    assert!(!pid_file.exists(), "the kernel was started");
+}
