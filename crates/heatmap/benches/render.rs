@@ -94,8 +94,8 @@ fn bench(c: &mut Criterion) {
     group.bench_function("svg_3x2", |b| {
         b.iter(|| black_box(s.to_svg().expect("render")))
     });
-    group.bench_function("evcxr_blocks_1000x1000_dense", |b| {
-        b.iter(|| black_box(d.evcxr_blocks()))
+    group.bench_function("picture_1000x1000_dense", |b| {
+        b.iter(|| black_box(d.picture().expect("render")))
     });
     group.finish();
 }
