@@ -38,3 +38,8 @@ pub mod tensors;
 
 pub use heatmap;
 pub use jacobian;
+
+// The README's Rust blocks (the authoring guide's complete example exercise) run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

@@ -335,3 +335,34 @@ fn write_html_preview() {
     std::fs::write(&path, html).unwrap();
     println!("{}", path.display());
 }
+
+fn readme() -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_guide_example_fits_in_60_lines_and_its_figures_are_current() {
+    let readme = readme();
+    let guide = &readme[readme.find("## Adding an exercise").expect("the guide")..];
+    let block = guide.split("```rust\n").nth(1).and_then(|b| b.split("\n```").next()).expect("a rust block");
+    let lines = block.lines().count();
+    assert!(lines <= 60, "the example exercise is {lines} lines");
+    assert!(block.contains("static EXERCISE_1: Exercise") && block.contains("fn check_exercise_1"), "{block}");
+    assert!(guide.contains(&format!("complete\nexample ({lines} lines)")) || guide.contains(&format!("example ({lines} lines)")));
+    assert!(guide.contains(&format!("1 file and {lines} lines of Rust")), "the figure in the README is stale");
+    // The case counts the README gives.
+    let all = cases();
+    let wrong = |n: u8| all.iter().filter(|c| c.exercise == n && c.status != Status::Correct).count();
+    let total_wrong: usize = (1..=4).map(wrong).sum();
+    let right = all.iter().filter(|c| c.status == Status::Correct).count();
+    let said = format!(
+        "{} answers, of which {total_wrong} wrong ones (exercise 1: {}, exercise 2: {}, exercise 3: {}, exercise 4:\n  {} ",
+        all.len(),
+        wrong(1),
+        wrong(2),
+        wrong(3),
+        wrong(4)
+    );
+    assert!(readme.contains(&said), "the README should say: {said}");
+    assert!(readme.contains(&format!("and {right} right answers")), "{right} right answers");
+}

@@ -106,10 +106,15 @@ macro_rules! wrappers {
             fn $m(&self) -> Read<$t> {
                 match self {
                     Ok(a) => a.$m(),
-                    Err(e) => Some(Err(ReadError(format!(
-                        "the code that computes it failed ({e}); add `?` after the call to see the \
-                         error where it happens"
-                    )))),
+                    Err(e) => {
+                        // The first line: candle appends a backtrace when RUST_BACKTRACE is set.
+                        let e = e.to_string();
+                        let e = e.lines().next().unwrap_or("").trim();
+                        Some(Err(ReadError(format!(
+                            "the code that computes it failed ({e}); add `?` after the call to see the \
+                             error where it happens"
+                        ))))
+                    }
                 }
             }
         }
