@@ -568,18 +568,30 @@ mod tests {
         let mask = Heatmap::new(vec![vec![0.0, 1.0], vec![1.0, 0.0]]).scale(1.0);
         let labels = |h: &Heatmap| -> Vec<String> {
             let p = panel(h, None).expect("lays out");
-            p.bar.expect("has a bar").ticks.into_iter().map(|t| t.1).collect()
+            p.bar
+                .expect("has a bar")
+                .ticks
+                .into_iter()
+                .map(|t| t.1)
+                .collect()
         };
         let both = labels(&mask);
         assert_eq!(both.len(), 5, "{both:?}");
         let up = labels(&mask.clone().nonnegative(true));
         assert_eq!(up.len(), 3, "{up:?}");
-        assert_eq!(up.last().map(String::as_str), Some("0"), "0 at the bottom: {up:?}");
+        assert_eq!(
+            up.last().map(String::as_str),
+            Some("0"),
+            "0 at the bottom: {up:?}"
+        );
         assert!(up.iter().all(|l| !l.starts_with(['-', '−'])), "{up:?}");
         let unit = mask.nonnegative(true);
         let p = panel(&unit, None).expect("lays out");
         let bar = p.bar.expect("bar");
         let (top, bottom) = (bar.ticks[0].0, bar.ticks[2].0);
-        assert!(top <= bar.y + 1 && bottom >= bar.y + bar.h - 2, "{top} {bottom} {bar:?}");
+        assert!(
+            top <= bar.y + 1 && bottom >= bar.y + bar.h - 2,
+            "{top} {bottom} {bar:?}"
+        );
     }
 }

@@ -59,7 +59,10 @@ fn picture(hs: &[&Heatmap], title: Option<&str>, shared: bool, format: Format) -
                 .map(|s| s.to_string())
                 .or_else(|| p.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic".to_string());
-            Err(Error::Draw { op: "picture", message: format!("the renderer panicked: {msg}") })
+            Err(Error::Draw {
+                op: "picture",
+                message: format!("the renderer panicked: {msg}"),
+            })
         }
     }
 }

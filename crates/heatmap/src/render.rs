@@ -232,7 +232,11 @@ fn draw_panel<DB: DrawingBackend>(pen: &mut Pen<'_, DB>, p: &Panel<'_>) -> Resul
 
     if let Some(bar) = &p.bar {
         // [0, scale]: the positive steps and zero only.
-        let bands = if p.hm.is_nonnegative() { LEVELS + 1 } else { 2 * LEVELS + 1 };
+        let bands = if p.hm.is_nonnegative() {
+            LEVELS + 1
+        } else {
+            2 * LEVELS + 1
+        };
         let bw = 14;
         for k in 0..bands {
             let level = if k < LEVELS {

@@ -23,9 +23,18 @@ fn format_can_be_forced() {
     let small = Heatmap::new([[1.0f32]]).format(Format::Png);
     assert!(matches!(small.picture(), Ok(Picture::Png(_))));
     let m = Matrix::new(80, 80, common::noise(80, 80, 3)).expect("shape");
-    assert!(matches!(Heatmap::new(m).format(Format::Svg).picture(), Ok(Picture::Svg(_))));
-    let fig = side_by_side([Heatmap::new([[1.0f32]]).format(Format::Png), Heatmap::new([[2.0f32]])]);
-    assert!(matches!(fig.picture(), Ok(Picture::Png(_))), "a panel's own setting counts");
+    assert!(matches!(
+        Heatmap::new(m).format(Format::Svg).picture(),
+        Ok(Picture::Svg(_))
+    ));
+    let fig = side_by_side([
+        Heatmap::new([[1.0f32]]).format(Format::Png),
+        Heatmap::new([[2.0f32]]),
+    ]);
+    assert!(
+        matches!(fig.picture(), Ok(Picture::Png(_))),
+        "a panel's own setting counts"
+    );
 }
 
 #[test]
