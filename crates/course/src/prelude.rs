@@ -4,9 +4,9 @@
 //! the end of a cell render as a picture: evcxr compiles `(value).evcxr_display()`, and the trait
 //! supplies that method.
 //!
-//! The exercise checks of one notebook are imported here (notebook 03's); a later notebook's cells
-//! call theirs through their module (`course::nb04::check_exercise_1`), or a notebook imports its
-//! own with `use course::nb04::*;`.
+//! The exercise checks of one notebook are imported here (notebook 03's); a later notebook imports
+//! its own by name, `use course::nb04::{check_exercise_1, hint, solution};`, which shadows these
+//! (a second glob import would make the names ambiguous).
 
 pub use crate::display::Show;
 pub use crate::exercise::{Feedback, Unanswered};
