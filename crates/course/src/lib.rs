@@ -19,15 +19,27 @@
 //! ```
 //!
 //! - [`prelude`]: everything a cell needs, re-exported from [`jacobian`] and [`heatmap`];
+//! - [`display`]: everything a cell can show ([`display::Show`]: tensors, heatmaps, feedback);
 //! - [`format`]: tensors printed the way PyTorch prints them, so both notebooks read alike;
 //! - [`tensors`]: `tensor`, `matrix`, `matvec`, `max_abs_diff`;
-//! - [`exercises`]: the checks behind the exercise cells.
+//! - [`exercise`]: the exercise system (one [`exercise::Exercise`] per exercise, declarative
+//!   checks, reusable mistake detectors, free-text grading);
+//! - [`nb03`]: notebook 03's four exercises and the checks its cells call;
+//! - [`exercises`]: the names of earlier versions.
 #![deny(missing_docs)]
 
+pub mod display;
+pub mod exercise;
 pub mod exercises;
 pub mod format;
+pub mod nb03;
 pub mod prelude;
 pub mod tensors;
 
 pub use heatmap;
 pub use jacobian;
+
+// The README's Rust blocks (the authoring guide's complete example exercise) run as doctests.
+#[doc = include_str!("../../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;

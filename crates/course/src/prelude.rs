@@ -1,15 +1,20 @@
 //! `use course::prelude::*;`: what the course kernel imports before the first cell.
 //!
-//! Importing [`TensorDisplay`] is what makes a bare `Tensor` at the end of a cell render as a
-//! heatmap: evcxr compiles `(value).evcxr_display()`, and the trait supplies that method.
+//! Importing [`Show`] is what makes a bare `Tensor`, `Heatmap`, `Figure` or exercise feedback at
+//! the end of a cell render as a picture: evcxr compiles `(value).evcxr_display()`, and the trait
+//! supplies that method.
+//!
+//! The exercise checks of one notebook are imported here (notebook 03's); a later notebook imports
+//! its own by name, `use course::nb04::{check_exercise_1, hint, solution};`, which shadows these
+//! (a second glob import would make the names ambiguous).
 
-pub use crate::exercises::{
-    check_exercise_1, check_exercise_2, check_exercise_3, check_exercise_4, hint, solution, Feedback,
-};
+pub use crate::display::Show;
+pub use crate::exercise::{Feedback, Unanswered};
+pub use crate::nb03::{check_exercise_1, check_exercise_2, check_exercise_3, check_exercise_4, hint, solution};
 pub use crate::format::{pretty, Pretty};
 pub use crate::tensors::{matrix, matvec, max_abs_diff, tensor};
 pub use candle_core::{self, DType, Device, Tensor, D};
-pub use heatmap::{heatmap, side_by_side, Figure, Heatmap, TensorDisplay};
+pub use heatmap::{heatmap, side_by_side, Figure, Heatmap};
 pub use jacobian::nn::{Linear, Module, ReLU, Sequential, Sigmoid, Tanh};
 pub use jacobian::ops::{relu, sigmoid, tanh};
 // Only the explicit generator: in a notebook, globals do not carry over between cells (each

@@ -1,4 +1,4 @@
-//! The exercise checkers, without a kernel: every case of `exercises_common` (at least four
+//! The exercise checkers, without a kernel: every case of `exercises_common` (at least 25
 //! realistic wrong answers per exercise, each with its specific diagnosis), the reference
 //! solutions, the scaffolds, hints and solutions, and the rich display.
 
@@ -7,7 +7,9 @@ mod exercises_common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
-use course::exercises::{self, solutions, Status};
+use course::display::Show;
+use course::exercise::{Status, Unanswered};
+use course::nb03::{self, solutions};
 use course::prelude::*;
 use exercises_common::{cases, status_in_text};
 
@@ -42,24 +44,54 @@ fn every_case_gets_its_status_and_specific_diagnosis() {
 }
 
 #[test]
-fn at_least_four_distinct_wrong_answers_per_exercise_and_the_required_kinds() {
+fn at_least_25_wrong_answers_per_exercise_with_distinct_diagnoses() {
+    let mut wrong: BTreeMap<u8, usize> = BTreeMap::new();
     let mut diagnoses: BTreeMap<u8, BTreeSet<String>> = BTreeMap::new();
-    for case in cases().iter().filter(|c| c.status == Status::Incorrect) {
+    for case in cases().iter().filter(|c| matches!(c.status, Status::Incorrect | Status::CodeError | Status::Ungraded)) {
         let fb = (case.run)().unwrap();
+        *wrong.entry(case.exercise).or_default() += 1;
         // The diagnosis is the message, not the generic headline.
         diagnoses.entry(case.exercise).or_default().insert(fb.message.clone());
     }
+    let total: usize = wrong.values().sum();
+    println!("wrong answers per exercise: {wrong:?} ({total} in all)");
     for n in 1..=4 {
+        let w = wrong.get(&n).copied().unwrap_or(0);
+        assert!(w >= 25, "exercise {n}: only {w} wrong answers");
         let d = diagnoses.get(&n).map_or(0, BTreeSet::len);
-        assert!(d >= 4, "exercise {n}: only {d} distinct diagnoses");
+        assert!(d >= 15, "exercise {n}: only {d} distinct diagnoses");
     }
+    assert!(total >= 100, "{total} wrong answers in all");
     // The mistakes the issue names explicitly.
     let names: Vec<&str> = cases().iter().map(|c| c.name).collect();
-    for kind in ["swapped", "transposed", "wrong-point", "sign", "only-some-dead", "inputs-by-outputs"] {
+    for kind in [
+        "swapped", "transposed", "wrong-point", "sign", "only-some-dead", "inputs-by-outputs", "e-is-3", "power-of-ten",
+        "factor-of-ten", "swap-and-sign", "relu-jacobian-alone", "changed-bias", "sigma-of-minus-10", "not-small",
+        "no-problem", "does-not-explode", "boundary", "nan", "f32", "tensor",
+    ] {
         assert!(names.iter().any(|n| n.contains(kind)), "no case for {kind}");
     }
     let unique: BTreeSet<&str> = names.iter().copied().collect();
     assert_eq!(unique.len(), names.len(), "case names must be unique (they are cell ids)");
+}
+
+#[test]
+fn every_exercise_has_right_answers_in_several_forms() {
+    for n in 1..=4 {
+        let right = cases().iter().filter(|c| c.exercise == n && c.status == Status::Correct).count();
+        assert!(right >= 5, "exercise {n}: only {right} right answers");
+    }
+}
+
+#[test]
+fn a_neutral_verdict_never_shows_a_cross() {
+    let ungraded: Vec<_> = cases().into_iter().filter(|c| c.status == Status::Ungraded).collect();
+    assert!(ungraded.len() >= 3);
+    for case in ungraded {
+        let fb = (case.run)().unwrap();
+        assert!(!fb.to_text().contains('✗') && !fb.to_html().contains('✗'), "{}: {fb}", case.name);
+        assert!(fb.to_text().contains("could not grade"), "{fb}");
+    }
 }
 
 #[test]
@@ -75,7 +107,7 @@ fn the_reference_solutions_are_marked_correct() {
     assert_eq!(fb.status, Status::Correct, "{fb}");
     let four = solutions::answer_4().unwrap();
     assert!((four - 4.5395807735951673e-05).abs() < 1e-15, "{four:e}");
-    let fb = check_exercise_4(Some(four), Some(solutions::WHY_4));
+    let fb = check_exercise_4(four, solutions::WHY_4);
     assert_eq!(fb.status, Status::Correct, "{fb}");
     for n in 1..=4 {
         let code = solutions::cell_source(n).unwrap();
@@ -89,11 +121,14 @@ fn untouched_scaffolds_are_not_attempted() {
     let w = matrix(&solutions::W_3).unwrap();
     let b = tensor(&solutions::B_3).unwrap();
     let all = [
-        check_exercise_1(None::<[[f64; 2]; 3]>),
+        check_exercise_1(Unanswered),
         check_exercise_2(None::<(usize, usize)>),
-        check_exercise_3(&w, &b, None::<[f64; 2]>, None::<[[f64; 2]; 3]>),
-        check_exercise_4(None::<f64>, None::<&str>),
+        check_exercise_3(&w, &b, Unanswered, Unanswered),
+        check_exercise_4(Unanswered, Unanswered),
     ];
+    // The scaffolds of earlier versions still read as not attempted.
+    assert_eq!(check_exercise_1(None::<[[f64; 2]; 3]>).status, Status::NotAttempted);
+    assert_eq!(check_exercise_4(None::<f64>, "").status, Status::NotAttempted);
     for (k, fb) in all.iter().enumerate() {
         assert_eq!(fb.status, Status::NotAttempted);
         assert_eq!(usize::from(fb.exercise), k + 1);
@@ -139,13 +174,19 @@ fn the_notebook_scaffolds_call_the_checks_on_untouched_answers() {
         let id = format!("ex{n}");
         let src = cell_source(&nb, &id);
         assert!(src.trim_end().ends_with(call), "{id} must end with {call}:\n{src}");
-        assert!(src.contains("= None;"), "{id}: the scaffold answers None:\n{src}");
         let cell = nb["cells"].as_array().unwrap().iter().find(|c| c["id"] == id.as_str()).unwrap();
         assert_eq!(cell["outputs"], serde_json::json!([]), "{id} is committed without outputs");
     }
+    // Matrix, vector, number and text answers start untyped, so any shape compiles.
+    assert!(cell_source(&nb, "ex1").contains("let answer_1 = Unanswered;"));
+    assert!(cell_source(&nb, "ex3").contains("let x3 = Unanswered;"));
+    assert!(cell_source(&nb, "ex3").contains("let jacobian_3 = Unanswered;"));
+    assert!(cell_source(&nb, "ex4").contains("let sigmoid_jacobian_at_10 = Unanswered;"));
+    assert!(cell_source(&nb, "ex4").contains("let why_4 = Unanswered;"));
+    // tests/e2e types over exactly this line.
     assert!(cell_source(&nb, "ex2").contains("let answer_2: Option<(usize, usize)> = None;"));
     let md = cell_source(&nb, "exercises-md");
-    for word in ["hint(1)", "solution(1)", "not attempted", "error in your code"] {
+    for word in ["hint(1)", "solution(1)", "not attempted", "error in your code", "could not grade"] {
         assert!(md.contains(word), "exercises-md should mention {word}");
     }
     // The solutions are not in the learner's notebook.
@@ -167,20 +208,46 @@ fn hints_reveal_progressively_more_then_point_to_the_solution() {
     assert_eq!(third.lines.len(), 3);
     assert!(third.footer.contains("solution(1)"), "{}", third.footer);
     assert_eq!(hint(1).lines.len(), 3, "no more than all of them");
-    assert_eq!(exercises::hints_up_to(3, 2).lines.len(), 2);
+    assert_eq!(nb03::EXERCISE_3.hints_up_to(2).lines.len(), 2);
     assert!(hint(9).title.contains("no exercise 9"));
     let text = hint(1).to_text();
     assert!(text.contains("1. A Jacobian has one row per output"), "{text}");
 }
 
 #[test]
-fn solutions_are_available_but_folded() {
+fn hints_never_give_the_answer_away_before_the_last() {
+    for ex in nb03::NOTEBOOK.exercises {
+        assert!(ex.hints.len() >= 2, "exercise {}: a nudge and a method at least", ex.number);
+        assert!(!ex.reveals.is_empty());
+        for (k, h) in ex.hints[..ex.hints.len() - 1].iter().enumerate() {
+            for word in ex.reveals {
+                assert!(!h.contains(word), "exercise {} hint {} gives away {word:?}: {h}", ex.number, k + 1);
+            }
+        }
+        // The not-attempted prompt gives nothing away either.
+        let prompt = ex.not_attempted().to_text();
+        for word in ex.reveals {
+            assert!(!prompt.contains(word), "exercise {}: {prompt}", ex.number);
+        }
+        // Each exercise's reveal words really are in its solution (so the list means something).
+        let solution = format!("{}\n{}\n{}", ex.explanation, ex.solution, ex.hints.last().unwrap());
+        assert!(ex.reveals.iter().any(|w| solution.contains(w)), "exercise {}: {:?}", ex.number, ex.reveals);
+    }
+}
+
+#[test]
+fn solutions_fold_both_code_and_explanation() {
     for n in 1..=4u8 {
         let s = solution(n);
         assert_eq!(s.code.as_deref(), solutions::cell_source(n));
         let html = s.to_html();
-        assert!(html.contains("<details"), "{html}");
-        assert!(html.contains("<summary>Show the solution</summary>"), "{html}");
+        let (before, folded) = html.split_once("<details").expect("folded");
+        assert!(folded.contains("<summary>Show the solution</summary>"), "{html}");
+        let ex = nb03::NOTEBOOK.get(n).unwrap();
+        for word in ex.reveals {
+            assert!(!before.contains(&course::display::escape_html(word)), "exercise {n}: {word:?} shows unfolded");
+        }
+        assert!(folded.contains(&course::display::markup(ex.explanation)), "the explanation is folded too");
         assert!(s.to_text().contains(&format!("check_exercise_{n}(")));
     }
     assert!(solution(0).title.contains("no exercise 0"));
@@ -203,6 +270,7 @@ fn feedback_renders_html_with_a_heatmap_and_a_text_fallback() {
     assert_eq!(figure.len(), 2, "your answer + where it differs");
     let svg = figure.to_svg().unwrap();
     assert!(svg.contains("where your answer differs"), "the heatmap has its title");
+    assert!(svg.contains("1 = differs, 0 = matches"), "the map's scale runs from 0 to 1");
     let text = fb.to_text();
     assert!(text.contains("where your answer differs (✗):"), "{text}");
     assert!(text.contains("f3   ✗   ✓"), "{text}");
@@ -214,8 +282,8 @@ fn feedback_renders_html_with_a_heatmap_and_a_text_fallback() {
     let dead = check_exercise_3(
         &matrix(&solutions::W_3).unwrap(),
         &tensor(&solutions::B_3).unwrap(),
-        Some([-1.0, -1.0]),
-        Some([[0.0; 2]; 3]),
+        [-1.0, -1.0],
+        [[0.0; 2]; 3],
     );
     assert!(dead.to_html().contains("data:image/svg+xml;base64,"));
     assert!(dead.to_text().contains("z = W x + b = (-2.5, -2.5, 1) at x = (-1, -1): alive: neuron 3"), "{dead}");
@@ -245,8 +313,8 @@ fn print_every_feedback() {
         println!("=== {} ===\n{}\n", case.name, fb.to_text());
     }
     for n in 1..=4 {
-        println!("=== not attempted {n} ===\n{}\n", exercises::Feedback::not_attempted(n));
-        println!("=== hints {n} ===\n{}\n", exercises::hints_up_to(n, 3));
+        println!("=== not attempted {n} ===\n{}\n", nb03::NOTEBOOK.get(n).unwrap().not_attempted());
+        println!("=== hints {n} ===\n{}\n", nb03::NOTEBOOK.get(n).unwrap().hints_up_to(3));
         println!("=== solution {n} ===\n{}\n", solution(n));
     }
 }
@@ -260,10 +328,41 @@ fn write_html_preview() {
         html.push_str(&format!("<h4>{}</h4>", case.name));
         html.push_str(&(case.run)().unwrap().to_html());
     }
-    html.push_str(&exercises::hints_up_to(3, 2).to_html());
+    html.push_str(&nb03::EXERCISE_3.hints_up_to(2).to_html());
     html.push_str(&solution(3).to_html());
     html.push_str("</body></html>");
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("exercises-preview.html");
     std::fs::write(&path, html).unwrap();
     println!("{}", path.display());
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap()
+}
+
+#[test]
+fn the_readme_guide_example_fits_in_60_lines_and_its_figures_are_current() {
+    let readme = readme();
+    let guide = &readme[readme.find("## Adding an exercise").expect("the guide")..];
+    let block = guide.split("```rust\n").nth(1).and_then(|b| b.split("\n```").next()).expect("a rust block");
+    let lines = block.lines().count();
+    assert!(lines <= 60, "the example exercise is {lines} lines");
+    assert!(block.contains("static EXERCISE_1: Exercise") && block.contains("fn check_exercise_1"), "{block}");
+    assert!(guide.contains(&format!("complete\nexample ({lines} lines)")) || guide.contains(&format!("example ({lines} lines)")));
+    assert!(guide.contains(&format!("1 file and {lines} lines of Rust")), "the figure in the README is stale");
+    // The case counts the README gives.
+    let all = cases();
+    let wrong = |n: u8| all.iter().filter(|c| c.exercise == n && c.status != Status::Correct).count();
+    let total_wrong: usize = (1..=4).map(wrong).sum();
+    let right = all.iter().filter(|c| c.status == Status::Correct).count();
+    let said = format!(
+        "{} answers, of which {total_wrong} wrong ones (exercise 1: {}, exercise 2: {}, exercise 3: {}, exercise 4:\n  {} ",
+        all.len(),
+        wrong(1),
+        wrong(2),
+        wrong(3),
+        wrong(4)
+    );
+    assert!(readme.contains(&said), "the README should say: {said}");
+    assert!(readme.contains(&format!("and {right} right answers")), "{right} right answers");
 }

@@ -7,8 +7,9 @@
 //!    cell (its progress survives across cells) and `solution(n)` is folded; then each check cell
 //!    is re-run five times on the warm kernel, and the median cell time is printed and written to
 //!    `target/tmp/exercises-kernel/rerun-timings.json`;
-//! 3. every case of `exercises_common` (at least four realistic wrong answers per exercise) runs
-//!    as its own cell and gets its specific diagnosis.
+//! 3. every case of `exercises_common` (at least 25 realistic wrong answers per exercise, and the
+//!    right answers in every accepted form) runs as its own cell and gets its specific diagnosis;
+//!    and a type that cannot be an answer stops the compiler with a message in the course's terms.
 //!
 //! They need the `jacobian-course` kernel spec (`./course setup`) and run one at a time: kernels
 //! compete for the CPUs.
@@ -19,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use course::exercises::{solutions, Status};
+use course::exercise::Status;
+use course::nb03::solutions;
 use exercises_common::{cases, status_in_text};
 use nbrun::{CellReport, CellStatus, Options, RunReport};
 use serde_json::{json, Value};
@@ -236,12 +238,29 @@ fn wrong_answers_get_their_specific_diagnosis_on_the_kernel() {
     let _one = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     require_kernel();
     let all = cases();
-    let cells: Vec<Value> = all.iter().map(|c| code_cell(c.name, &c.code)).collect();
+    let mut cells: Vec<Value> = all.iter().map(|c| code_cell(c.name, &c.code)).collect();
+    // Types that cannot be answers: rustc stops, with #[diagnostic::on_unimplemented]'s words.
+    let not_answers = [
+        ("not-a-matrix", "let answer_1 = \"2, 1; 2, 1; e, 0\";\n\ncheck_exercise_1(&answer_1)", "is not a matrix answer"),
+        ("not-a-text", "let why_4 = 2;\n\ncheck_exercise_4(&4.54e-5, &why_4)", "is not a text answer"),
+    ];
+    for (id, code, _) in not_answers {
+        let mut cell = code_cell(id, code);
+        cell["metadata"] = json!({"tags": ["raises-exception"]});
+        cells.push(cell);
+    }
     let mut nb = learner_notebook();
     nb["cells"] = Value::Array(cells);
     let path = write(&nb, "cases.ipynb");
     let report = run(&path, &options(out_dir().join("cases.out.ipynb")));
     let mut failures = Vec::new();
+    for (id, _, words) in not_answers {
+        let c = cell(&report, id);
+        let said = format!("{:?}\n{}\n{}", c.status, c.text(), c.stderr());
+        if !matches!(c.status, CellStatus::AllowedFailure(_)) || !said.contains(words) {
+            failures.push(format!("{id}: expected a compile error saying {words:?}, got\n{said}"));
+        }
+    }
     for case in &all {
         let (text, html) = feedback(&report, case.name);
         if status_in_text(&text) != Some(case.status) {

@@ -52,10 +52,9 @@ pub enum Format {
 /// draws white cells and a colour bar marked "all entries are 0". A 0×n
 /// matrix draws an empty frame labelled "empty matrix (0×n)".
 ///
-/// `{:?}` prints [`Heatmap::to_text`]: evcxr falls back to `Debug` when a
-/// cell's final expression does not compile as `(expr).evcxr_display()`
-/// (it does so for the first cell of a session that uses `?`), and a table
-/// reads better there than a struct dump of every entry.
+/// `{:?}` prints [`Heatmap::to_text`]: a notebook that cannot show the
+/// picture falls back to `Debug`, and a table reads better there than a
+/// struct dump of every entry.
 #[derive(Clone)]
 pub struct Heatmap {
     matrix: Matrix,
@@ -67,6 +66,7 @@ pub struct Heatmap {
     scale_label: String,
     annotate: Option<bool>,
     scale: Option<f64>,
+    nonnegative: bool,
     format: Format,
 }
 
@@ -91,6 +91,7 @@ impl Heatmap {
             scale_label: SCALE_LABEL.to_string(),
             annotate: None,
             scale: None,
+            nonnegative: false,
             format: Format::Auto,
         }
     }
@@ -179,6 +180,14 @@ impl Heatmap {
         self
     }
 
+    /// Draws the colour bar from 0 to the scale (`[0, scale]`) instead of
+    /// `[-scale, scale]`: for maps whose entries are never negative, such as
+    /// a 0/1 mask. Negative entries, if any, still get their colours.
+    pub fn nonnegative(mut self, on: bool) -> Heatmap {
+        self.nonnegative = on;
+        self
+    }
+
     /// Chooses the picture format of the notebook display (default
     /// [`Format::Auto`]).
     pub fn format(mut self, format: Format) -> Heatmap {
@@ -252,6 +261,10 @@ impl Heatmap {
 
     pub(crate) fn annotate_setting(&self) -> Option<bool> {
         self.annotate
+    }
+
+    pub(crate) fn is_nonnegative(&self) -> bool {
+        self.nonnegative
     }
 
     pub(crate) fn fixed_scale(&self) -> Option<f64> {

@@ -313,10 +313,20 @@ pub(crate) fn panel<'a>(hm: &'a Heatmap, shared_scale: Option<f64>) -> Result<Pa
         let ticks: Vec<(i32, String)> = if all_zero {
             vec![(centre.round() as i32, "0".to_string())]
         } else {
-            [1.0, 0.5, 0.0, -0.5, -1.0]
+            let fractions: &[f64] = if hm.is_nonnegative() {
+                &[1.0, 0.5, 0.0]
+            } else {
+                &[1.0, 0.5, 0.0, -0.5, -1.0]
+            };
+            fractions
                 .iter()
                 .map(|f| {
-                    let y = centre - f * (half - 0.5);
+                    // A [0, scale] bar runs from its bottom (0) to its top (scale).
+                    let y = if hm.is_nonnegative() {
+                        my as f64 + (1.0 - f) * (bh as f64 - 1.0)
+                    } else {
+                        centre - f * (half - 0.5)
+                    };
                     (y.round() as i32, format::number(f * scale, Style::Picture))
                 })
                 .collect()
@@ -551,5 +561,37 @@ mod tests {
         assert_eq!(t[..3], [0, 4, 9]);
         let t = tick_indices(30, 8.0, 15.0);
         assert_eq!(t[..3], [0, 2, 4]);
+    }
+
+    #[test]
+    fn a_nonnegative_bar_runs_from_zero_to_the_scale() {
+        let mask = Heatmap::new(vec![vec![0.0, 1.0], vec![1.0, 0.0]]).scale(1.0);
+        let labels = |h: &Heatmap| -> Vec<String> {
+            let p = panel(h, None).expect("lays out");
+            p.bar
+                .expect("has a bar")
+                .ticks
+                .into_iter()
+                .map(|t| t.1)
+                .collect()
+        };
+        let both = labels(&mask);
+        assert_eq!(both.len(), 5, "{both:?}");
+        let up = labels(&mask.clone().nonnegative(true));
+        assert_eq!(up.len(), 3, "{up:?}");
+        assert_eq!(
+            up.last().map(String::as_str),
+            Some("0"),
+            "0 at the bottom: {up:?}"
+        );
+        assert!(up.iter().all(|l| !l.starts_with(['-', '−'])), "{up:?}");
+        let unit = mask.nonnegative(true);
+        let p = panel(&unit, None).expect("lays out");
+        let bar = p.bar.expect("bar");
+        let (top, bottom) = (bar.ticks[0].0, bar.ticks[2].0);
+        assert!(
+            top <= bar.y + 1 && bottom >= bar.y + bar.h - 2,
+            "{top} {bottom} {bar:?}"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! Jacobian heatmaps that render inline in an evcxr Jupyter notebook.
+//! Annotated Jacobian heatmaps, rendered to SVG, PNG or text.
 //!
 //! Any 2-D [`candle_core::Tensor`] (or `Vec<Vec<f32>>`, `&[Vec<f64>]`, ...)
 //! becomes a [`Heatmap`]: one cell per entry, a diverging colour map centred
@@ -15,9 +15,10 @@
 //! 1000×1000 matrix of noise (the worst case for compression) renders to PNG
 //! in about 110 ms and 0.78 MB on 2 shared cores (`benches/render.rs`).
 //!
-//! The notebook glue lives in [`display`]: [`Heatmap::evcxr_display`],
-//! [`Figure::evcxr_display`], and the [`TensorDisplay`] trait that makes a
-//! bare `Tensor` the last expression of a cell render as a heatmap.
+//! [`Heatmap::picture`] picks the format a viewer should get (SVG while each
+//! cell can be its own rectangle, PNG above). This crate knows nothing of
+//! notebooks: the `course` crate's `course::display` shows these pictures in
+//! an evcxr cell.
 //!
 //! ```
 //! use candle_core::{Device, Tensor};
@@ -46,7 +47,6 @@
 #![deny(missing_docs)]
 
 pub mod colormap;
-pub mod display;
 mod error;
 mod figure;
 mod font;
@@ -54,11 +54,12 @@ mod format;
 mod heatmap;
 mod layout;
 mod matrix;
+mod picture;
 mod raster;
 mod render;
 
-pub use display::TensorDisplay;
 pub use error::{Error, Result};
 pub use figure::{side_by_side, Figure};
 pub use heatmap::{heatmap, Format, Heatmap, COL_AXIS, ROW_AXIS, SCALE_LABEL};
 pub use matrix::Matrix;
+pub use picture::Picture;

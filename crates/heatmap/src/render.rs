@@ -231,7 +231,12 @@ fn draw_panel<DB: DrawingBackend>(pen: &mut Pen<'_, DB>, p: &Panel<'_>) -> Resul
     }
 
     if let Some(bar) = &p.bar {
-        let bands = 2 * LEVELS + 1;
+        // [0, scale]: the positive steps and zero only.
+        let bands = if p.hm.is_nonnegative() {
+            LEVELS + 1
+        } else {
+            2 * LEVELS + 1
+        };
         let bw = 14;
         for k in 0..bands {
             let level = if k < LEVELS {

@@ -1,19 +1,19 @@
 //! Exercise 3: an input that kills every neuron of relu(W x + b), and the Jacobian there.
 //!
-//! Everything is computed from the learner's own W, b and x: any input that really kills every
-//! neuron is accepted. A neuron is dead when its pre-activation z_i = (W x + b)_i ≤ 0, because
-//! ReLU′(0) = 0 (the course's and PyTorch's convention).
+//! Any input that really kills every neuron of the *given* layer is accepted: the check computes
+//! z = W x + b at the learner's x. A learner who changed `w3` or `b3` is never marked correct: the
+//! task is to find x for the layer as given. A neuron is dead when its pre-activation
+//! z_i = (W x + b)_i ≤ 0, because ReLU′(0) = 0 (the course's and PyTorch's convention). The
+//! Jacobian is judged with the shared matrix detectors (transposed, J_ReLU alone, W, −W, signs,
+//! swaps) and this exercise's own (a dead neuron's row must be zero, a live one's is W's row).
 
 use candle_core::{DType, Tensor};
 use heatmap::{Figure, Heatmap, Matrix};
 
-use super::answer::TOLERANCE_3;
-use super::feedback::{Feedback, Status};
-use super::{differs_heatmaps, list, num, solutions, subscript, upper_first};
-
-fn vector(v: &[f64]) -> String {
-    format!("({})", v.iter().map(|&x| num(x)).collect::<Vec<_>>().join(", "))
-}
+use super::{solutions, EXERCISE_3, TOLERANCE_3};
+use crate::exercise::matrix::differs_heatmaps;
+use crate::exercise::words::{list, num, subscript, upper_first, vector};
+use crate::exercise::{Ctx, Diagnosis, Feedback, Mistake, Read, Status};
 
 fn z_name(i: usize) -> String {
     format!("z{}", subscript(i + 1))
@@ -77,19 +77,19 @@ fn read_layer(w: &Tensor, b: &Tensor) -> Result<Layer, Feedback> {
 }
 
 /// Exercise 3's check on answers already read.
-pub(crate) fn check(
-    w: &Tensor,
-    b: &Tensor,
-    x: Option<Result<Vec<f64>, String>>,
-    jacobian: Option<Result<Matrix, String>>,
-) -> Feedback {
+pub(crate) fn check(w: &Tensor, b: &Tensor, x: Read<Vec<f64>>, jacobian: Read<Matrix>) -> Feedback {
     if x.is_none() && jacobian.is_none() {
-        return Feedback::not_attempted(3);
+        return EXERCISE_3.not_attempted();
     }
     let layer = match read_layer(w, b) {
         Ok(l) => l,
         Err(fb) => return fb,
     };
+    let given_w = solutions::W_3.map(|r| r.to_vec()).to_vec();
+    let given_b = solutions::B_3.to_vec();
+    if layer.w != given_w || layer.b != given_b {
+        return changed_layer(&layer, &given_w, &given_b, x, jacobian);
+    }
     let x = match x {
         Some(Err(why)) => return code_error(format!("Your x cannot be read as a vector: {why}.")),
         Some(Ok(x)) => Some(x),
@@ -108,19 +108,13 @@ pub(crate) fn check(
             ));
         }
     }
-    let changed = layer.w != solutions::W_3.map(|r| r.to_vec()).to_vec() || layer.b != solutions::B_3.to_vec();
-    let changed_note = "You changed `w3` or `b3` from the exercise's layer; the check uses yours.".to_string();
     let Some(x) = x else {
-        let mut fb = Feedback::new(
+        return Feedback::new(
             3,
             Status::Incorrect,
-            "You gave a Jacobian but no input x (`x3` is still `None`): the Jacobian of a ReLU layer \
+            "You gave a Jacobian but no input x (`x3` is still `Unanswered`): the Jacobian of a ReLU layer \
              depends on where you evaluate it, so choose x first.",
         );
-        if changed {
-            fb = fb.detail(changed_note);
-        }
-        return fb;
     };
     if let Some(bad) = x.iter().find(|v| !v.is_finite()) {
         return code_error(format!("Your x contains {}: choose finite numbers.", num(*bad)));
@@ -192,7 +186,7 @@ pub(crate) fn check(
     });
     let figure = Figure::side_by_side(heatmaps);
 
-    let mut fb = if !alive.is_empty() {
+    let fb = if !alive.is_empty() {
         let sentences: Vec<String> = alive
             .iter()
             .map(|&i| format!("neuron {} is still alive: its pre-activation is {} = {} > 0", i + 1, z_name(i), num(z[i])))
@@ -223,7 +217,7 @@ pub(crate) fn check(
                 Status::Incorrect,
                 format!(
                     "Your x = {} kills every neuron ✓ (z = {}). Now give the layer's Jacobian there \
-                     (`jacobian_3` is still `None`).",
+                     (`jacobian_3` is still `Unanswered`).",
                     vector(&x),
                     vector(&z)
                 ),
@@ -261,9 +255,6 @@ pub(crate) fn check(
             }
         }
     };
-    if changed {
-        fb = fb.detail(changed_note);
-    }
     fb.figure(figure, text)
 }
 
@@ -286,92 +277,149 @@ fn lower_first(s: &str) -> String {
     }
 }
 
-fn is_identity_like(j: &Matrix) -> bool {
-    let (r, c) = j.shape();
-    r > 0 && c > 0 && (0..r).all(|i| (0..c).all(|k| j.get(i, k) == Some(if i == k { 1.0 } else { 0.0 })))
+fn identity(r: usize, c: usize) -> Option<Matrix> {
+    Matrix::new(r, c, (0..r).flat_map(|i| (0..c).map(move |k| if i == k { 1.0 } else { 0.0 })).collect()).ok()
 }
 
-/// What is wrong with the learner's Jacobian `j`, or `None` if it is the true one.
+fn layer_matrix(layer: &Layer, sign: f64) -> Option<Matrix> {
+    Matrix::new(layer.rows(), layer.cols(), layer.w.iter().flatten().map(|v| sign * v).collect()).ok()
+}
+
+/// What is wrong with the learner's Jacobian `j`, or `None` if it is the true one: the shared
+/// detectors first, then this exercise's row-by-row reading.
 fn judge_jacobian(j: &Matrix, truth: &[Vec<f64>], layer: &Layer, z: &[f64]) -> Option<String> {
     let (m, n) = (layer.rows(), layer.cols());
-    let shape = j.shape();
-    if shape != (m, n) {
-        if is_identity_like(j) && (shape.0 == shape.1) {
-            return Some(format!(
-                "A {}×{} identity would mean the layer passes its input through unchanged. The \
-                 layer's Jacobian is J_ReLU · W = diag(1[z > 0]) · W, which is {m}×{n}.",
-                shape.0, shape.1
-            ));
-        }
-        return Some(if shape == (n, m) {
-            format!(
-                "You gave the shape as inputs×outputs ({n}×{m}); a Jacobian is outputs×inputs: one row \
-                 per neuron, one column per input, {m}×{n}."
-            )
-        } else if shape == (m, m) {
-            format!(
-                "{m}×{m} is the shape of J_ReLU alone (neurons × neurons). The layer's Jacobian is \
-                 J_ReLU · W: ({m}×{m})·({m}×{n}) = {m}×{n}."
-            )
-        } else {
-            format!(
-                "Your Jacobian is {}×{}, but the layer maps {n} inputs to {m} outputs, so its Jacobian \
-                 is {m}×{n}: one row per neuron, one column per input.",
-                shape.0, shape.1
-            )
-        });
-    }
-    let close = |i: usize, k: usize, want: f64| j.get(i, k).is_some_and(|v| TOLERANCE_3.accepts(v, want));
-    let matches = |want: &dyn Fn(usize, usize) -> f64| (0..m).all(|i| (0..n).all(|k| close(i, k, want(i, k))));
-    let truth_at = |i: usize, k: usize| truth.get(i).and_then(|r| r.get(k)).copied().unwrap_or(f64::NAN);
-    if matches(&truth_at) {
+    let expected = Matrix::new(m, n, truth.iter().flatten().copied().collect()).ok()?;
+    let rows: Vec<String> = (1..=m).map(|i| format!("neuron {i}")).collect();
+    let cols: Vec<String> = (1..=n).map(|k| format!("x{}", subscript(k))).collect();
+    let ctx = Ctx { answer: j, expected: &expected, tolerance: TOLERANCE_3, rows: &rows, cols: &cols };
+    if ctx.matches(&expected) {
         return None;
     }
-    let w_at = |i: usize, k: usize| layer.w[i][k];
-    if matches(&w_at) {
-        return Some(
-            "That's W, the Jacobian of the linear part Wx + b alone. The ReLU multiplies it by \
-             J_ReLU = diag(1[z > 0]): what is that diagonal at your x?"
-                .to_string(),
-        );
-    }
-    if is_identity_like(j) {
-        return Some(format!(
-            "That's the identity (cut to {m}×{n}): it would mean each output copies one input. The \
-             layer's Jacobian is J_ReLU · W = diag(1[z > 0]) · W."
-        ));
-    }
-    let neg_w = |i: usize, k: usize| -layer.w[i][k];
-    if matches(&neg_w) {
-        return Some(
-            "That's −W. A dead neuron does not flip the sign of its row: ReLU′(z) is 1 or 0, so each \
-             row of the Jacobian is either W's row or zero."
-                .to_string(),
-        );
-    }
-    let rows: Vec<String> = (0..m)
-        .filter(|&i| !(0..n).all(|k| close(i, k, truth_at(i, k))))
-        .map(|i| {
-            if z[i] <= 0.0 {
+    let w = layer_matrix(layer, 1.0);
+    let neg_w = layer_matrix(layer, -1.0);
+    let z_owned = z.to_vec();
+    let mistakes = vec![
+        Mistake::new("identity", move |ctx| {
+            let (r, c) = ctx.answer.shape();
+            (r == c && r != m && identity(r, c).is_some_and(|i| ctx.matches(&i))).then(|| {
                 format!(
-                    "row {} should be zero: neuron {} is dead ({} = {} ≤ 0), so ReLU′ = 0 there and \
-                     no gradient flows back through it",
-                    i + 1,
-                    i + 1,
-                    z_name(i),
-                    num(z[i])
+                    "A {r}×{c} identity would mean the layer passes its input through unchanged. The layer's \
+                     Jacobian is J_ReLU · W = diag(1[z > 0]) · W, which is {m}×{n}."
                 )
-            } else {
-                format!(
-                    "row {} belongs to a live neuron ({} = {} > 0): ReLU′ = 1 there, so the row is \
-                     row {} of W",
-                    i + 1,
-                    z_name(i),
-                    num(z[i]),
-                    i + 1
-                )
+                .into()
+            })
+        }),
+        Mistake::transposed(),
+        Mistake::factor_alone("J_ReLU", "J_ReLU · W", "W, m×n", move |_| (m, m)),
+        Mistake::equals(
+            "W",
+            move |_| w.clone(),
+            "That's W, the Jacobian of the linear part Wx + b alone. The ReLU multiplies it by J_ReLU = \
+             diag(1[z > 0]): what is that diagonal at your x?",
+        ),
+        Mistake::equals(
+            "identity cut",
+            move |_| identity(m, n),
+            format!(
+                "That's the identity (cut to {m}×{n}): it would mean each output copies one input. The layer's \
+                 Jacobian is J_ReLU · W = diag(1[z > 0]) · W."
+            ),
+        ),
+        Mistake::equals(
+            "−W",
+            move |_| neg_w.clone(),
+            "That's −W. A dead neuron does not flip the sign of its row: ReLU′(z) is 1 or 0, so each row of the \
+             Jacobian is either W's row or zero.",
+        ),
+        Mistake::sign_flipped(),
+        Mistake::combined(),
+        Mistake::new("rows", move |ctx| {
+            if ctx.answer.shape() != ctx.expected.shape() {
+                return None;
             }
-        })
-        .collect();
-    Some(format!("{}.", upper_first(&list(&rows))))
+            let said: Vec<String> = (0..m)
+                .filter(|&i| (0..n).any(|k| !TOLERANCE_3.accepts(ctx.answer.get(i, k).unwrap_or(f64::NAN), truth_at(ctx, i, k))))
+                .map(|i| {
+                    if z_owned[i] <= 0.0 {
+                        format!(
+                            "row {} should be zero: neuron {} is dead ({} = {} ≤ 0), so ReLU′ = 0 there and no \
+                             gradient flows back through it",
+                            i + 1,
+                            i + 1,
+                            z_name(i),
+                            num(z_owned[i])
+                        )
+                    } else {
+                        format!(
+                            "row {} belongs to a live neuron ({} = {} > 0): ReLU′ = 1 there, so the row is row {} of W",
+                            i + 1,
+                            z_name(i),
+                            num(z_owned[i]),
+                            i + 1
+                        )
+                    }
+                })
+                .collect();
+            (!said.is_empty()).then(|| Diagnosis::from(format!("{}.", upper_first(&list(&said)))))
+        }),
+    ];
+    for mistake in &mistakes {
+        if let Some(d) = mistake.detect(&ctx) {
+            return Some(d.message);
+        }
+    }
+    let (r, c) = j.shape();
+    Some(format!(
+        "Your Jacobian is {r}×{c}, but the layer maps {n} inputs to {m} outputs, so its Jacobian is {m}×{n}: one \
+         row per neuron, one column per input."
+    ))
+}
+
+fn truth_at(ctx: &Ctx, i: usize, k: usize) -> f64 {
+    ctx.expected.get(i, k).unwrap_or(f64::NAN)
+}
+
+/// The learner changed `w3` or `b3`: never correct. Says what changed, and grades x (and the
+/// Jacobian) on the given layer instead.
+fn changed_layer(layer: &Layer, given_w: &[Vec<f64>], given_b: &[f64], x: Read<Vec<f64>>, jacobian: Read<Matrix>) -> Feedback {
+    let mut changes = Vec::new();
+    if layer.w != given_w {
+        changes.push(if layer.rows() == given_w.len() && layer.cols() == given_w[0].len() {
+            let (i, k) = (0..layer.rows())
+                .flat_map(|i| (0..layer.cols()).map(move |k| (i, k)))
+                .find(|&(i, k)| layer.w[i][k] != given_w[i][k])
+                .unwrap_or((0, 0));
+            format!("`w3` (entry ({},{}) is {} instead of {})", i + 1, k + 1, num(layer.w[i][k]), num(given_w[i][k]))
+        } else {
+            format!("`w3` (it is {}×{} instead of 3×2)", layer.rows(), layer.cols())
+        });
+    }
+    if layer.b != given_b {
+        changes.push(if layer.b.len() == given_b.len() {
+            let i = (0..given_b.len()).find(|&i| layer.b[i] != given_b[i]).unwrap_or(0);
+            format!("`b3` (entry {} is {} instead of {})", i + 1, num(layer.b[i]), num(given_b[i]))
+        } else {
+            format!("`b3` (it has {} entries instead of 3)", layer.b.len())
+        });
+    }
+    let mut fb = Feedback::new(
+        3,
+        Status::Incorrect,
+        format!(
+            "You changed {}. The task is to find an x that kills every neuron of the layer as given, W = [[1, 2], \
+             [3, -1], [-2, 1]] and b = (0.5, -0.5, 0): put those two lines back as they were.",
+            list(&changes)
+        ),
+    );
+    if x.is_some() {
+        if let (Ok(w), Ok(b)) = (
+            Tensor::new(&solutions::W_3, &candle_core::Device::Cpu),
+            Tensor::new(&solutions::B_3, &candle_core::Device::Cpu),
+        ) {
+            let on_given = check(&w, &b, x, jacobian);
+            fb = fb.detail(format!("On the given layer: {}", on_given.message));
+        }
+    }
+    fb
 }

@@ -1,7 +1,7 @@
 //! Exercise 2: the shape of ∂y/∂x for a 3 → 5 → 4 → 2 → 1 network.
 
-use super::feedback::{Feedback, Status};
-use super::{internal_error, solutions};
+use super::{solutions, EXERCISE_2};
+use crate::exercise::{Feedback, Read, Status};
 
 const ORDINALS: [&str; 4] = ["first", "second", "third", "fourth (last)"];
 
@@ -13,13 +13,17 @@ fn shape(s: &[usize]) -> String {
 }
 
 /// Exercise 2's check on an answer already read as a list of dimensions.
-pub(crate) fn check(answer: Option<Vec<usize>>) -> Feedback {
-    let Some(s) = answer else {
-        return Feedback::not_attempted(2);
+pub(crate) fn check(answer: Read<Vec<usize>>) -> Feedback {
+    let s = match answer {
+        None => return EXERCISE_2.not_attempted(),
+        Some(Err(why)) => {
+            return Feedback::new(2, Status::CodeError, format!("Your answer cannot be read as a shape: {why}."))
+        }
+        Some(Ok(s)) => s,
     };
     let (m, n) = match solutions::answer_2() {
         Ok(t) => t,
-        Err(e) => return internal_error(2, &e),
+        Err(e) => return EXERCISE_2.internal_error(&e),
     };
     let dims = solutions::LAYERS_2;
     let layers = dims.len() - 1;

@@ -1,6 +1,6 @@
 //! Reference solutions, kept out of the learner's notebook.
 //!
-//! The checks compare against these, [`crate::exercises::solution`] shows them on request, and
+//! The checks compare against these, [`crate::nb03::solution`] shows them on request, and
 //! the tests inject [`cell_source`] into a copy of the notebook to prove that every exercise can
 //! be marked correct on the real kernel. The reference values are computed with the `jacobian`
 //! library (in f64), not typed in.
@@ -109,19 +109,21 @@ pub fn answer_4() -> jacobian::Result<f64> {
 /// Exercise 4's "why": B, the gradient is so small that learning stalls (vanishing gradient).
 pub const WHY_4: char = 'B';
 
-const CELL_1: &str = "\
+/// Exercise 1's solution cell.
+pub const CELL_1: &str = "\
 // Exercise 1: solution
 // f(x, y) = (x² + y, xy, eˣ). Row i is the gradient of f_i: (2x, 1), (y, x), (eˣ, 0),
 // evaluated at x = 1, y = 2.
-let answer_1: Option<[[f64; 2]; 3]> = Some([
+let answer_1 = [
     [2.0, 1.0],
     [2.0, 1.0],
     [1f64.exp(), 0.0],
-]);
+];
 
 check_exercise_1(&answer_1)";
 
-const CELL_2: &str = "\
+/// Exercise 2's solution cell.
+pub const CELL_2: &str = "\
 // Exercise 2: solution
 // ∂y/∂x = J₄·J₃·J₂·J₁ = (1×2)(2×4)(4×5)(5×3): the inner sizes cancel, leaving
 // (outputs of the network) × (inputs of the network).
@@ -129,25 +131,27 @@ let answer_2: Option<(usize, usize)> = Some((1, 3));
 
 check_exercise_2(&answer_2)";
 
-const CELL_3: &str = "\
+/// Exercise 3's solution cell.
+pub const CELL_3: &str = "\
 // Exercise 3: solution
 let w3 = matrix(&[[1.0, 2.0], [3.0, -1.0], [-2.0, 1.0]])?;
 let b3 = tensor(&[0.5, -0.5, 0.0])?;
 // z = W x + b = (x₁ + 2x₂ + 0.5, 3x₁ − x₂ − 0.5, −2x₁ + x₂). All three are ≤ 0 when
 // x₂ ≤ 2x₁, x₂ ≥ 3x₁ − 0.5 and x₂ ≤ −(x₁ + 0.5)/2: x = (−1, −3) gives z = (−6.5, −0.5, −1).
-let x3: Option<[f64; 2]> = Some([-1.0, -3.0]);
+let x3 = [-1.0, -3.0];
 // Every neuron is dead, so J_ReLU = diag(1[z > 0]) = 0 and J = J_ReLU · W = 0 (still 3×2).
-let jacobian_3: Option<[[f64; 2]; 3]> = Some([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]]);
+let jacobian_3 = [[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]];
 
 check_exercise_3(&w3, &b3, &x3, &jacobian_3)";
 
-const CELL_4: &str = "\
+/// Exercise 4's solution cell.
+pub const CELL_4: &str = "\
 // Exercise 4: solution
 // (a) The library's 1×1 Jacobian of sigmoid at 10 (a tensor is accepted as the answer):
 //     σ′(10) = σ(10)(1 − σ(10)) ≈ 4.54e-5.
-let sigmoid_jacobian_at_10: Option<Tensor> = Some(jacobian(sigmoid, &tensor(&[10.0])?)?);
+let sigmoid_jacobian_at_10 = jacobian(sigmoid, &tensor(&[10.0])?)?;
 // (b) B: a gradient passing back through this neuron is multiplied by ~4.5e-5, so it vanishes.
-let why_4: Option<&str> = Some(\"B\");
+let why_4 = \"B\";
 
 check_exercise_4(&sigmoid_jacobian_at_10, &why_4)";
 

@@ -1,9 +1,8 @@
 //! What a check tells the learner, and how it shows in the notebook.
 //!
-//! A [`Feedback`] renders as two evcxr display blocks: `text/html` (a coloured box with a clear
-//! ✓/✗, the diagnosis, and a heatmap of where the answer differs, embedded as
-//! `<img src="data:image/svg+xml;base64,…">` because JupyterLab's sanitizer strips inline `<svg>`
-//! from untrusted output) and `text/plain` (the same words, and the heatmap as a grid of ✓/✗).
+//! A [`Feedback`] renders as two evcxr display blocks (see [`crate::display`]): `text/html` (a
+//! coloured box with the state's mark, the diagnosis, and a heatmap of where the answer differs)
+//! and `text/plain` (the same words, and the heatmap as a grid of ✓/✗).
 //!
 //! Messages are plain text with one piece of markup: text between backticks is code
 //! (`` `hint(1)` `` becomes `<code>hint(1)</code>` in HTML and stays as typed in plain text).
@@ -12,7 +11,10 @@ use std::fmt;
 
 use heatmap::Figure;
 
-/// The four states of a check, modelled on Kaggle's learntools.
+use crate::display::{block, escape_html, markup, panel, svg_img, Show};
+
+/// The five states of a check: Kaggle learntools' four, and a neutral one for answers the
+/// checker cannot read the meaning of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Status {
     /// The scaffold is untouched: a friendly prompt, not a failure.
@@ -23,27 +25,32 @@ pub enum Status {
     Correct,
     /// The learner's code failed (e.g. a shape error from the library), explained in course terms.
     CodeError,
+    /// The checker could not tell whether the answer is right (free text it cannot read). Neutral:
+    /// no ✗, and the message says what would make it gradable.
+    Ungraded,
 }
 
 impl Status {
     /// The words shown after "Exercise n:": `not attempted yet`, `incorrect`, `correct!`,
-    /// `error in your code`.
+    /// `error in your code`, `could not grade`.
     pub fn label(self) -> &'static str {
         match self {
             Status::NotAttempted => "not attempted yet",
             Status::Incorrect => "incorrect",
             Status::Correct => "correct!",
             Status::CodeError => "error in your code",
+            Status::Ungraded => "could not grade",
         }
     }
 
-    /// The mark in front of the headline: `○`, `✗`, `✓`, `⚠`.
+    /// The mark in front of the headline: `○`, `✗`, `✓`, `⚠`, `?`.
     pub fn symbol(self) -> &'static str {
         match self {
             Status::NotAttempted => "○",
             Status::Incorrect => "✗",
             Status::Correct => "✓",
             Status::CodeError => "⚠",
+            Status::Ungraded => "?",
         }
     }
 
@@ -54,15 +61,17 @@ impl Status {
             Status::Incorrect => ("#b3261e", "#fdecea"),
             Status::Correct => ("#1b7f3b", "#e9f7ee"),
             Status::CodeError => ("#8a5a00", "#fff4e0"),
+            Status::Ungraded => ("#5f6368", "#f1f3f4"),
         }
     }
 }
 
 /// The result of checking one exercise. As the last expression of a notebook cell it renders
-/// through [`Feedback::evcxr_display`]; `{}` prints [`Feedback::to_text`].
+/// through [`Show`]; `{}` prints [`Feedback::to_text`].
 ///
 /// ```
-/// use course::exercises::{check_exercise_2, Status};
+/// use course::nb03::check_exercise_2;
+/// use course::exercise::Status;
 /// let fb = check_exercise_2(Some((3, 1)));
 /// assert_eq!(fb.status, Status::Incorrect);
 /// assert!(fb.to_text().contains("inputs×outputs"));
@@ -70,7 +79,7 @@ impl Status {
 /// ```
 #[derive(Clone)]
 pub struct Feedback {
-    /// Which exercise (1-based).
+    /// Which exercise (1-based, within its notebook).
     pub exercise: u8,
     /// The verdict.
     pub status: Status,
@@ -87,30 +96,7 @@ pub struct Feedback {
 impl Feedback {
     /// A feedback with a message and nothing else.
     pub fn new(exercise: u8, status: Status, message: impl Into<String>) -> Self {
-        Self {
-            exercise,
-            status,
-            message: message.into(),
-            details: Vec::new(),
-            figure: None,
-            figure_text: None,
-        }
-    }
-
-    /// "Not attempted yet" for exercise `n`, with what to do next.
-    pub fn not_attempted(n: u8) -> Self {
-        let what = match n {
-            1 => "Replace `None` with `Some([[…, …], […, …], […, …]])`",
-            2 => "Replace `None` with `Some((rows, cols))`",
-            3 => "Replace the two `None`s with your input x and the Jacobian there",
-            4 => "Replace the two `None`s with the value and your choice of reason",
-            _ => "Fill in your answer",
-        };
-        Self::new(
-            n,
-            Status::NotAttempted,
-            format!("{what} and re-run the cell. Stuck? `hint({n})` gives a hint."),
-        )
+        Self { exercise, status, message: message.into(), details: Vec::new(), figure: None, figure_text: None }
     }
 
     /// Adds a bulleted point.
@@ -163,36 +149,29 @@ impl Feedback {
     /// form is still in the `text/plain` block).
     pub fn to_html(&self) -> String {
         let (accent, background) = self.status.colours();
-        let mut out = format!(
-            "<div style=\"border-left:6px solid {accent};background:{background};color:#1f1f1f;\
-             padding:8px 12px;margin:4px 0;border-radius:4px;line-height:1.45\">\
-             <div style=\"font-weight:bold;color:{accent};font-size:1.05em\">{}</div>",
+        let mut inner = format!(
+            "<div style=\"font-weight:bold;color:{accent};font-size:1.05em\">{}</div>",
             escape_html(&self.headline())
         );
-        out.push_str(&format!("<div style=\"margin-top:4px\">{}</div>", markup(&self.message)));
+        inner.push_str(&format!("<div style=\"margin-top:4px\">{}</div>", markup(&self.message)));
         if !self.details.is_empty() {
-            out.push_str("<ul style=\"margin:4px 0 0 0;padding-left:1.4em\">");
+            inner.push_str("<ul style=\"margin:4px 0 0 0;padding-left:1.4em\">");
             for d in &self.details {
-                out.push_str(&format!("<li>{}</li>", markup(d)));
+                inner.push_str(&format!("<li>{}</li>", markup(d)));
             }
-            out.push_str("</ul>");
+            inner.push_str("</ul>");
         }
         if let Some(svg) = self.figure.as_ref().and_then(|f| f.to_svg().ok()) {
             let alt = self.figure_text.as_deref().unwrap_or("heatmap");
-            out.push_str(&format!("<div style=\"margin-top:6px\">{}</div>", svg_img(&svg, alt)));
+            inner.push_str(&format!("<div style=\"margin-top:6px\">{}</div>", svg_img(&svg, alt)));
         }
-        out.push_str("</div>");
-        out
+        panel(accent, background, &inner)
     }
+}
 
-    /// The exact text [`Feedback::evcxr_display`] prints.
-    pub fn evcxr_blocks(&self) -> String {
+impl Show for Feedback {
+    fn evcxr_blocks(&self) -> String {
         block("text/html", &self.to_html()) + &block("text/plain", &self.to_text())
-    }
-
-    /// Prints the feedback for evcxr: `text/html` and `text/plain` blocks.
-    pub fn evcxr_display(&self) {
-        emit(&self.evcxr_blocks());
     }
 }
 
@@ -209,48 +188,16 @@ impl fmt::Debug for Feedback {
     }
 }
 
-
-/// Escaped HTML with `` `code` `` spans turned into `<code>`; an unmatched backtick stays.
-pub(crate) fn markup(s: &str) -> String {
-    let parts: Vec<&str> = s.split('`').collect();
-    let mut out = String::new();
-    for (i, part) in parts.iter().enumerate() {
-        let is_code = i % 2 == 1 && i + 1 < parts.len();
-        if is_code {
-            out.push_str("<code>");
-            out.push_str(&escape_html(part));
-            out.push_str("</code>");
-        } else {
-            if i % 2 == 1 {
-                out.push('`');
-            }
-            out.push_str(&escape_html(part).replace('\n', "<br>"));
-        }
-    }
-    out
-}
-
-// The evcxr display protocol and the SVG-in-<img> wrapping are heatmap's display glue.
-pub(crate) use heatmap::display::{block, emit, escape_html, svg_img};
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn markup_escapes_and_marks_code() {
-        assert_eq!(markup("z = 0.7 > 0, see `hint(1)`"), "z = 0.7 &gt; 0, see <code>hint(1)</code>");
-        assert_eq!(markup("a ` b"), "a ` b");
-        assert_eq!(markup("<b>"), "&lt;b&gt;");
-    }
-
-    #[test]
-    fn not_attempted_is_friendly_and_never_says_correct() {
-        for n in 1..=4 {
-            let t = Feedback::not_attempted(n).to_text();
-            assert!(t.contains("not attempted"), "{t}");
-            assert!(!t.to_lowercase().contains("correct"), "{t}");
-            assert!(t.contains(&format!("hint({n})")), "{t}");
-        }
+    fn the_neutral_state_shows_no_cross() {
+        let fb = Feedback::new(4, Status::Ungraded, "I could not read it.");
+        assert!(!fb.to_text().contains('✗'));
+        assert!(!fb.to_html().contains('✗'));
+        assert!(fb.to_text().starts_with("? Exercise 4: could not grade"));
+        assert!(!fb.to_html().contains("#b3261e"), "not the red of incorrect");
     }
 }

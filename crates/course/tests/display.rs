@@ -1,11 +1,25 @@
-//! The evcxr display protocol: blocks, mime types, fallbacks.
-
-mod common;
+//! The evcxr display protocol (`course::display`): blocks, mime types, fallbacks, for everything
+//! a cell can show. (Moved here from the heatmap crate, which no longer knows about evcxr.)
 
 use base64::Engine as _;
 use candle_core::{DType, Device, Tensor};
-use heatmap::display::tensor_blocks;
+use course::display::Show;
 use heatmap::{side_by_side, Format, Heatmap, Matrix, Result};
+
+fn tensor_blocks(t: &Tensor) -> String {
+    t.evcxr_blocks()
+}
+
+/// Deterministic noise in [-1, 1] (a 64-bit LCG), for matrices too large to be SVG.
+fn noise(rows: usize, cols: usize, seed: u64) -> Vec<f64> {
+    let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+    (0..rows * cols)
+        .map(|_| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            ((state >> 11) as f64 / (1u64 << 53) as f64) * 2.0 - 1.0
+        })
+        .collect()
+}
 
 /// Parses evcxr's stdout protocol the way evcxr does: mime type → content.
 fn parse_blocks(out: &str) -> Vec<(String, String)> {
@@ -76,7 +90,7 @@ fn attr(html: &str, name: &str) -> u32 {
 
 #[test]
 fn large_heatmap_is_a_png() {
-    let m = Matrix::new(100, 100, common::noise(100, 100, 7)).expect("shape");
+    let m = Matrix::new(100, 100, noise(100, 100, 7)).expect("shape");
     let blocks = parse_blocks(&Heatmap::new(m).evcxr_blocks());
     assert_eq!(mimes(&blocks), ["image/png", "text/plain"]);
     let png = base64::engine::general_purpose::STANDARD
@@ -91,7 +105,7 @@ fn large_heatmap_is_a_png() {
 fn format_can_be_forced() {
     let small = Heatmap::new([[1.0f32]]).format(Format::Png);
     assert_eq!(mimes(&parse_blocks(&small.evcxr_blocks()))[0], "image/png");
-    let m = Matrix::new(80, 80, common::noise(80, 80, 3)).expect("shape");
+    let m = Matrix::new(80, 80, noise(80, 80, 3)).expect("shape");
     let big = Heatmap::new(m).format(Format::Svg);
     let blocks = parse_blocks(&big.evcxr_blocks());
     assert_eq!(blocks[0].0, "text/html");
@@ -162,7 +176,6 @@ fn evcxr_display_prints_without_panicking() {
     // Goes to the test's captured stdout; must not panic on any input.
     Heatmap::new([[1.0f32]]).evcxr_display();
     Heatmap::new(vec![vec![1.0f32], vec![]]).evcxr_display();
-    use heatmap::TensorDisplay;
     let t = Tensor::zeros((3, 1, 2), DType::F32, &Device::Cpu).expect("tensor");
     t.evcxr_display();
 }
@@ -184,7 +197,7 @@ fn text_plain_reads_like_the_maths() {
 }
 
 #[test]
-fn debug_is_the_text_form_for_evcxrs_fallback() {
+fn debug_is_the_text_form_for_evcxrs_fallback_too() {
     let m = Matrix::new(500, 500, vec![0.5; 250_000]).expect("shape");
     let h = Heatmap::new(m).title("big");
     let dbg = format!("{h:?}");
