@@ -397,7 +397,8 @@ fn sighup_to_jupyter_server_leaves_no_kernel_no_lock() {
     let home = tempfile::tempdir().unwrap();
     let port = free_port();
     let token = uuid_like();
-    let mut server = Command::new(&jupyter)
+    let mut server = Command::new(&jupyter);
+    server
         .args([
             "server",
             "--no-browser",
@@ -415,9 +416,17 @@ fn sighup_to_jupyter_server_leaves_no_kernel_no_lock() {
         .process_group(0)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(Stdio::from(std::fs::File::create(home.path().join("server.log")).unwrap()))
-        .spawn()
-        .unwrap();
+        .stderr(Stdio::from(std::fs::File::create(home.path().join("server.log")).unwrap()));
+    // A test run under `nohup` (or any parent that ignores SIGHUP) passes SIG_IGN on to its
+    // children; a terminal's server does not ignore it, so restore the default before exec.
+    // SAFETY: signal() is async-signal-safe, as pre_exec requires.
+    unsafe {
+        server.pre_exec(|| {
+            libc::signal(libc::SIGHUP, libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let mut server = server.spawn().unwrap();
     let server_pid = server.id() as i32;
     let _guard = GroupGuard(vec![server_pid]);
     let log = || std::fs::read_to_string(home.path().join("server.log")).unwrap_or_default();
