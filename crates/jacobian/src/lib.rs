@@ -36,8 +36,12 @@
 //!   [`JacobianOptions::check_finite`] is off; a nested transform checks its own result, so the
 //!   error names the innermost transform that produced it.
 //! - **Vectorized strategies** never return a matrix they have not checked: every batch row must
-//!   equal `f(x)` and random `vᵀJ` probes must equal plain VJPs (Hessians: plus symmetry), or
-//!   the result is [`Error::NotBatchable`].
+//!   equal `f(x)` and random `vᵀJ` probes must equal plain VJPs entry by entry within a roundoff
+//!   bound (Hessians: plus symmetry), or the result is [`Error::NotBatchable`]. Inside another
+//!   transform a checked vectorized strategy is refused (the outer derivative of the batched
+//!   graph cannot be checked), and [`Strategy::Auto`] does not try one there.
+//! - **Results at top level** are detached, unless the closure captures a candle `Var` of the
+//!   caller's (then they keep the graph, as for a nested call).
 //!
 //! How a Jacobian is computed is a [`Strategy`] in [`JacobianOptions`]: reverse mode row by row,
 //! reverse mode vectorized over a batch-compatible closure (with a `chunk_size`), or forward mode
