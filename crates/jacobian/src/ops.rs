@@ -110,8 +110,7 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         candle_core::bail!("linear: x must have {n} entries on its last axis (W is {m}×{n}), got shape {:?}", x.dims())
     }
     let rows = x.elem_count() / n.max(1);
-    let mut out_dims = x.dims().to_vec();
-    *out_dims.last_mut().expect("rank ≥ 1") = m;
+    let out_dims: Vec<usize> = x.dims()[..x.rank() - 1].iter().copied().chain([m]).collect();
     let y = if w.track_op() || (x.track_op() && !x.device().is_cpu()) {
         // W is being differentiated (candle's matmul rule gives it its gradient), or there is
         // no custom-op support on this device: candle's rule, correct and one product slower.

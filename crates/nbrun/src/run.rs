@@ -299,32 +299,20 @@ async fn run_cells(
         report.duration = started.elapsed();
 
         let log = kernel.log.clone();
+        // The cell's status says what the report shows; the error's message what the run stops with.
+        let kernel_died = |status: String, message: String| {
+            let error = Error::KernelDied { cell: cell_ref.clone(), source: code.clone(), message, log: log.clone() };
+            (CellStatus::KernelDied(status), Some(error))
+        };
         let (status, error) = match end {
             CellEnd::Finished(reply) => {
                 if let Some(message) = collector.stdout_desync() {
                     // Not an ordinary cell error: --allow-errors must not carry on and save
                     // every later cell's output under the wrong cell.
-                    (
-                        CellStatus::KernelDied(message.clone()),
-                        Some(Error::KernelDied {
-                            cell: cell_ref.clone(),
-                            source: code.clone(),
-                            message,
-                            log,
-                        }),
-                    )
+                    kernel_died(message.clone(), message)
                 } else if let Some(message) = collector.subprocess_terminated() {
-                    (
-                        CellStatus::KernelDied(message.clone()),
-                        Some(Error::KernelDied {
-                            cell: cell_ref.clone(),
-                            source: code.clone(),
-                            message: format!(
-                                "evcxr's execution subprocess died ({message}); all variables are lost"
-                            ),
-                            log,
-                        }),
-                    )
+                    let detail = format!("evcxr's execution subprocess died ({message}); all variables are lost");
+                    kernel_died(message, detail)
                 } else {
                     match judge(&reply, &collector, options.fail_on_stderr) {
                         Ok(()) => (CellStatus::Ok, None),
@@ -353,15 +341,7 @@ async fn run_cells(
                     log,
                 }),
             ),
-            CellEnd::KernelExited(message) => (
-                CellStatus::KernelDied(message.clone()),
-                Some(Error::KernelDied {
-                    cell: cell_ref.clone(),
-                    source: code.clone(),
-                    message,
-                    log,
-                }),
-            ),
+            CellEnd::KernelExited(message) => kernel_died(message.clone(), message),
             CellEnd::Interrupted => (
                 CellStatus::Interrupted,
                 Some(Error::Interrupted(format!("running {cell_ref}"))),

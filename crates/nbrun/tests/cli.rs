@@ -491,19 +491,24 @@ fn refuses_to_overwrite_the_source() {
     assert_eq!(std::fs::read(&nb).unwrap(), before);
 }
 
-#[test]
-fn kernel_that_never_answers_hits_the_startup_timeout_and_is_killed() {
-    let cwd = tempfile::tempdir().unwrap();
-    let data = empty_data_dir();
-    let pid_file = cwd.path().join("fake-kernel.pid");
+/// A kernel spec "silent" whose process writes its pid to `pid_file` and never answers.
+fn write_silent_kernel(data: &Path, pid_file: &Path) {
     write_spec(
-        data.path(),
+        data,
         "silent",
         serde_json::json!({
             "argv": ["/bin/sh", "-c", format!("echo $$ > {}; exec sleep 600", pid_file.display()), "{connection_file}"],
             "display_name": "silent", "language": "none"
         }),
     );
+}
+
+#[test]
+fn kernel_that_never_answers_hits_the_startup_timeout_and_is_killed() {
+    let cwd = tempfile::tempdir().unwrap();
+    let data = empty_data_dir();
+    let pid_file = cwd.path().join("fake-kernel.pid");
+    write_silent_kernel(data.path(), &pid_file);
     let nb = fixture("ok.ipynb");
     let run = nbrun(
         cwd.path(),
@@ -567,14 +572,7 @@ fn unwritable_out_is_reported_before_the_kernel_starts() {
     let data = empty_data_dir();
     let pid_file = cwd.path().join("fake-kernel.pid");
     // A kernel that would hold the run for a minute, were it started.
-    write_spec(
-        data.path(),
-        "silent",
-        serde_json::json!({
-            "argv": ["/bin/sh", "-c", format!("echo $$ > {}; exec sleep 600", pid_file.display()), "{connection_file}"],
-            "display_name": "silent", "language": "none"
-        }),
-    );
+    write_silent_kernel(data.path(), &pid_file);
     // --out under a plain file: its folder cannot be created (a 0555 folder would not
     // stop root, who runs CI here).
     let blocker = cwd.path().join("not-a-folder");
