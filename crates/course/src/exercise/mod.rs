@@ -23,6 +23,7 @@
 
 pub mod answer;
 mod feedback;
+pub mod grading;
 mod help;
 pub mod matrix;
 pub mod scalar;
