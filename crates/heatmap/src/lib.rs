@@ -46,17 +46,24 @@
 //! Titles and labels are text, never markup: `<script>` is drawn as typed.
 #![deny(missing_docs)]
 
-pub mod colormap;
+// In the order data flows: leaves, the spec, layout, drawing, output. A module uses only
+// modules above it (`tests/layers.rs` checks this).
 mod error;
-mod figure;
-mod font;
-mod format;
-mod heatmap;
-mod layout;
+pub mod colormap;
 mod matrix;
-mod picture;
+mod format;
+mod font;
+mod heatmap;
+mod figure;
+mod layout;
+mod scene;
+mod draw;
 mod raster;
-mod render;
+mod svg;
+mod rasterise;
+mod text;
+mod output;
+mod picture;
 
 pub use error::{Error, Result};
 pub use figure::{side_by_side, Figure};
