@@ -13,9 +13,9 @@ use crate::figure::Figure;
 use crate::heatmap::Heatmap;
 use crate::layout;
 use crate::rasterise;
-use crate::raster::{IN_MEMORY, SHIPPED};
+use crate::raster::SHIPPED;
 use crate::scene::Scene;
-use crate::svg;
+use crate::svg::{self, CellImage};
 use crate::text;
 
 /// What every output starts from: the figure laid out and drawn.
@@ -25,14 +25,12 @@ fn scene(heatmaps: &[&Heatmap], title: Option<&str>, shared: bool) -> Result<Sce
 
 /// The SVG document of panels side by side.
 pub(crate) fn to_svg(heatmaps: &[&Heatmap], title: Option<&str>, shared: bool) -> Result<String> {
-    svg::document(&scene(heatmaps, title, shared)?, SHIPPED)
+    svg::document(&scene(heatmaps, title, shared)?, CellImage::Embed(SHIPPED))
 }
 
 /// The PNG: the same SVG document, rasterised.
 pub(crate) fn to_png(heatmaps: &[&Heatmap], title: Option<&str>, shared: bool) -> Result<Vec<u8>> {
-    let scene = scene(heatmaps, title, shared)?;
-    let doc = svg::document(&scene, IN_MEMORY)?;
-    rasterise::png(&doc, scene.width, scene.height)
+    rasterise::png(&scene(heatmaps, title, shared)?)
 }
 
 fn write(path: &Path, bytes: &[u8], op: &'static str) -> Result<()> {

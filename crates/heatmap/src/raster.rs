@@ -88,10 +88,6 @@ pub(crate) use png::DeflateCompression as Deflate;
 /// compress below its entropy however hard deflate searches for repeats.
 pub(crate) const SHIPPED: Deflate = Deflate::Level(1);
 
-/// The cell image that only travels from the SVG writer to resvg within one call: stored,
-/// since compressing it and inflating it again would change no pixel.
-pub(crate) const IN_MEMORY: Deflate = Deflate::NoCompression;
-
 /// Encodes a `w × h` 8-bit indexed image.
 pub(crate) fn encode_indexed(
     w: u32,

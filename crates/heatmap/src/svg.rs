@@ -16,9 +16,17 @@ use crate::layout::Align;
 use crate::raster::{self, Deflate};
 use crate::scene::{Cells, Scene, Shape, Text};
 
-/// The SVG document of `scene`; `cells` is how the embedded cell image of a large matrix is
-/// compressed ([`raster::SHIPPED`], or [`raster::IN_MEMORY`] when only resvg will read it).
-pub(crate) fn document(scene: &Scene, cells: Deflate) -> Result<String> {
+/// What becomes of the cell image of a large matrix.
+#[derive(Clone, Copy)]
+pub(crate) enum CellImage {
+    /// Embedded as a PNG `<image>`, deflated so.
+    Embed(Deflate),
+    /// Left out: the PNG path copies the cells into its pixels itself (see `rasterise`).
+    Leave,
+}
+
+/// The SVG document of `scene`.
+pub(crate) fn document(scene: &Scene, cells: CellImage) -> Result<String> {
     let (w, h) = (scene.width, scene.height);
     let mut out = String::with_capacity(256 + 96 * scene.shapes.len());
     // `write!` into a String cannot fail; the results are ignored below for that reason.
@@ -35,7 +43,7 @@ pub(crate) fn document(scene: &Scene, cells: Deflate) -> Result<String> {
     Ok(out)
 }
 
-fn element(out: &mut String, shape: &Shape, compression: Deflate) -> Result<()> {
+fn element(out: &mut String, shape: &Shape, image: CellImage) -> Result<()> {
     match shape {
         Shape::Rect { x, y, w, h, fill } => {
             let _ = writeln!(
@@ -56,7 +64,11 @@ fn element(out: &mut String, shape: &Shape, compression: Deflate) -> Result<()> 
             );
         }
         Shape::Text(t) => text(out, t),
-        Shape::Cells(c) => cells(out, c, compression)?,
+        Shape::Cells(c) => {
+            if let CellImage::Embed(compression) = image {
+                cells(out, c, compression)?;
+            }
+        }
     }
     Ok(())
 }

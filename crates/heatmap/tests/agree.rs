@@ -1,5 +1,7 @@
 //! One drawing, two encodings: the PNG is the SVG rasterised, so the two show the same
 //! pixels, and the SVG is one document written in drawing order (nothing spliced in after).
+//! For large matrices the PNG path writes the cells itself instead of through resvg; the
+//! raster cases check that it paints exactly what resvg paints for the SVG's `<image>`.
 
 mod common;
 
@@ -75,7 +77,13 @@ fn large_matrices_agree_too() -> Result<()> {
     let mut data = noise(n, n, 9);
     data[7] = f64::NAN;
     let h = Heatmap::new(Matrix::new(n, n, data)?).title("300×300");
-    assert_same_pixels(&h.to_svg()?, &h.to_png()?, "300×300");
+    assert_same_pixels(&h.to_svg()?, &h.to_png()?, "300×300, one pixel per cell");
+    // Five pixels per cell.
+    let h = Heatmap::new(Matrix::new(100, 100, noise(100, 100, 4))?);
+    assert_same_pixels(&h.to_svg()?, &h.to_png()?, "100×100, 5×5 pixels per cell");
+    // Downsampled to 1000×50 cells, each drawn 1×3 pixels.
+    let h = Heatmap::new(Matrix::new(3000, 50, noise(3000, 50, 6))?);
+    assert_same_pixels(&h.to_svg()?, &h.to_png()?, "3000×50, downsampled and stretched");
     Ok(())
 }
 
