@@ -175,7 +175,10 @@ fn cells(pen: &mut Pen, g: &Grid<'_>) {
             let (level, rect) = (at(r, c), g.cell_rect(r, c));
             if level.is_non_finite() && g.crosses() {
                 // Inside the grid line on the cell's left and top.
-                pen.cross((rect.0 + 1, rect.1 + 1, rect.2 - 1, rect.3 - 1), level.color());
+                pen.cross(
+                    (rect.0 + 1, rect.1 + 1, rect.2 - 1, rect.3 - 1),
+                    level.color(),
+                );
             }
             if let Some(size) = g.annotate {
                 value(pen, g, (r, c), rect, size, level);
@@ -185,7 +188,14 @@ fn cells(pen: &mut Pen, g: &Grid<'_>) {
 }
 
 /// The value of cell (r, c), centred in `rect`, in black or white, whichever contrasts more.
-fn value(pen: &mut Pen, g: &Grid<'_>, (r, c): (usize, usize), rect: (i32, i32, i32, i32), size: f64, level: Level) {
+fn value(
+    pen: &mut Pen,
+    g: &Grid<'_>,
+    (r, c): (usize, usize),
+    rect: (i32, i32, i32, i32),
+    size: f64,
+    level: Level,
+) {
     let text = format::number(g.value(r, c), Style::Picture);
     let centre = ((rect.0 + rect.2) / 2, (rect.1 + rect.3) / 2);
     let label = Label::new(text, centre, size, Align::Middle);
@@ -236,7 +246,11 @@ fn ticks(pen: &mut Pen, g: &Grid<'_>, t: &Ticks) {
 /// label and note.
 fn colour_bar(pen: &mut Pen, bar: &Bar) {
     // [0, scale]: the positive steps and zero only.
-    let bands = if bar.nonnegative { LEVELS + 1 } else { 2 * LEVELS + 1 };
+    let bands = if bar.nonnegative {
+        LEVELS + 1
+    } else {
+        2 * LEVELS + 1
+    };
     let edge = |k: usize| bar.y + (k as f64 * f64::from(bar.h) / bands as f64).round() as i32;
     for k in 0..bands {
         let level = match k {
@@ -252,7 +266,12 @@ fn colour_bar(pen: &mut Pen, bar: &Bar) {
     pen.frame((bar.x, bar.y, bar.x + BAR_W, bar.y + bar.h), FRAME);
     for (y, text) in &bar.ticks {
         pen.rect((bar.x + BAR_W, *y, bar.x + BAR_W + 4, y + 1), FRAME);
-        pen.label(&Label::new(text, (bar.x + BAR_W + 6, *y), SMALL, Align::Start));
+        pen.label(&Label::new(
+            text,
+            (bar.x + BAR_W + 6, *y),
+            SMALL,
+            Align::Start,
+        ));
     }
     pen.label(&bar.label);
     if let Some(note) = &bar.note {

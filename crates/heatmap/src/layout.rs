@@ -213,7 +213,12 @@ impl Grid<'_> {
         if self.kr == 1 && self.kc == 1 {
             // Not downsampled: the cells are the data, in order.
             let scale = self.scale;
-            return self.matrix.data().iter().map(|&v| colormap::level(v, scale)).collect();
+            return self
+                .matrix
+                .data()
+                .iter()
+                .map(|&v| colormap::level(v, scale))
+                .collect();
         }
         let mut out = Vec::with_capacity(self.vr * self.vc);
         for r in 0..self.vr {
@@ -447,9 +452,15 @@ fn side(hm: &Heatmap, grid: &Grid<'_>, stats: &Stats) -> Result<Side> {
     let (x, y, h) = (grid.x + mw + 22, grid.y, mh.max(BAR_MIN_H));
     let ticks = bar_ticks(grid.scale, hm.nonnegative, y, h);
     let tick_w = widest(&ticks.iter().map(|t| &t.1).collect::<Vec<_>>(), SMALL)?;
-    let label = Label::new(&hm.scale_label, (x, y - line(SMALL) / 2 - 8), SMALL, Align::Start);
+    let label = Label::new(
+        &hm.scale_label,
+        (x, y - line(SMALL) / 2 - 8),
+        SMALL,
+        Align::Start,
+    );
     let entries = grid.matrix.rows() * grid.matrix.cols();
-    let note = bar_note(grid.scale, stats, entries).map(|t| Label::new(t, (x, y + h + 12), SMALL, Align::Start));
+    let note = bar_note(grid.scale, stats, entries)
+        .map(|t| Label::new(t, (x, y + h + 12), SMALL, Align::Start));
     let mut right = (x + BAR_W + 6 + tick_w).max(x + width(&label.text, SMALL)?);
     if let Some(n) = &note {
         right = right.max(x + width(&n.text, SMALL)?);
@@ -530,7 +541,10 @@ fn legend(stats: &Stats, x: i32, y: i32) -> Vec<LegendEntry> {
             x,
             y: y + 20 * k as i32,
             level,
-            text: format!("{name} ({count} {})", if count == 1 { "entry" } else { "entries" }),
+            text: format!(
+                "{name} ({count} {})",
+                if count == 1 { "entry" } else { "entries" }
+            ),
         })
         .collect()
 }
@@ -593,7 +607,8 @@ pub(crate) fn panel<'a>(hm: &'a Heatmap, shared_scale: Option<f64>) -> Result<Pa
         // Centred on the rows, but kept below the bands above the matrix.
         let y = (grid.y + mh / 2).max(grid.y + row_axis_w / 2 - 4);
         (
-            Label::new(&hm.col_axis, (col_axis_x, col_axis_y), AXIS, Align::Middle).across(Across::Top),
+            Label::new(&hm.col_axis, (col_axis_x, col_axis_y), AXIS, Align::Middle)
+                .across(Across::Top),
             Label::new(&hm.row_axis, (PAD + line(AXIS) / 2, y), AXIS, Align::Middle).rotated(),
         )
     });
@@ -616,13 +631,23 @@ fn matrix_note(grid: &Grid<'_>) -> Option<Label> {
     let (rows, cols) = grid.matrix.shape();
     if grid.mode == CellMode::Empty {
         let text = format!("empty matrix ({})", format::shape(rows, cols));
-        Some(Label::new(text, (centre, grid.y + mh / 2), SMALL, Align::Middle))
+        Some(Label::new(
+            text,
+            (centre, grid.y + mh / 2),
+            SMALL,
+            Align::Middle,
+        ))
     } else if grid.kr > 1 || grid.kc > 1 {
         let text = format!(
             "each pixel shows the largest |value| of a {}×{} block",
             grid.kr, grid.kc
         );
-        Some(Label::new(text, (centre, grid.y + mh + 14), SMALL, Align::Middle))
+        Some(Label::new(
+            text,
+            (centre, grid.y + mh + 14),
+            SMALL,
+            Align::Middle,
+        ))
     } else {
         None
     }
@@ -661,7 +686,11 @@ pub(crate) fn figure<'a>(
     };
     let title = title.filter(|t| !t.is_empty());
     let size = TITLE + 2.0;
-    let top = if title.is_some() { PAD + line(size) + GAP } else { 0 };
+    let top = if title.is_some() {
+        PAD + line(size) + GAP
+    } else {
+        0
+    };
     let (mut x, mut height) = (0, 0);
     let mut panels = Vec::with_capacity(heatmaps.len());
     for (k, h) in heatmaps.iter().enumerate() {
@@ -676,7 +705,8 @@ pub(crate) fn figure<'a>(
     if let Some(t) = title {
         fig_w = fig_w.max(width(t, size)? + 2 * PAD);
     }
-    let title = title.map(|t| Label::new(t, (fig_w / 2, PAD), size, Align::Middle).across(Across::Top));
+    let title =
+        title.map(|t| Label::new(t, (fig_w / 2, PAD), size, Align::Middle).across(Across::Top));
     let (w, h) = (fig_w.max(1) as u32, height.max(1) as u32);
     if u64::from(w) * u64::from(h) > MAX_PIXELS {
         return Err(Error::TooLarge {
@@ -753,7 +783,11 @@ mod tests {
         let p = panel(&h, None)?;
         let size = p.grid.annotate.expect("small matrices print their values");
         for v in ["−1.2e-4", "1.235e4", "−∞"] {
-            assert!(width(v, size)? + 6 <= p.grid.cw, "{v} at {size}px in {}", p.grid.cw);
+            assert!(
+                width(v, size)? + 6 <= p.grid.cw,
+                "{v} at {size}px in {}",
+                p.grid.cw
+            );
         }
         Ok(())
     }
@@ -763,7 +797,10 @@ mod tests {
         let h = Heatmap::new([[1.0f32]]).title(&"wide ".repeat(30));
         let p = panel(&h, None)?;
         let w = width(&p.title.text, TITLE)?;
-        assert!(p.title.x - w / 2 >= PAD && p.title.x + w / 2 <= p.width - PAD, "{p:?}");
+        assert!(
+            p.title.x - w / 2 >= PAD && p.title.x + w / 2 <= p.width - PAD,
+            "{p:?}"
+        );
         Ok(())
     }
 }

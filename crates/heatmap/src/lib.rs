@@ -48,22 +48,22 @@
 
 // In the order data flows: leaves, the spec, layout, drawing, output. A module uses only
 // modules above it (`tests/layers.rs` checks this).
-mod error;
 pub mod colormap;
-mod matrix;
-mod format;
-mod font;
-mod heatmap;
-mod figure;
-mod layout;
-mod scene;
 mod draw;
-mod raster;
-mod svg;
-mod rasterise;
-mod text;
+mod error;
+mod figure;
+mod font;
+mod format;
+mod heatmap;
+mod layout;
+mod matrix;
 mod output;
 mod picture;
+mod raster;
+mod rasterise;
+mod scene;
+mod svg;
+mod text;
 
 pub use error::{Error, Result};
 pub use figure::{side_by_side, Figure};

@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::figure::Figure;
 use crate::heatmap::Heatmap;
 use crate::layout;
-use crate::rasterise;
 use crate::raster::SHIPPED;
+use crate::rasterise;
 use crate::scene::Scene;
 use crate::svg::{self, CellImage};
 use crate::text;
@@ -67,7 +67,11 @@ impl Heatmap {
     /// # Errors
     /// As [`Heatmap::to_svg`], plus [`Error::Io`].
     pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), self.to_svg()?.as_bytes(), "Heatmap::save_svg")
+        write(
+            path.as_ref(),
+            self.to_svg()?.as_bytes(),
+            "Heatmap::save_svg",
+        )
     }
 
     /// Writes [`Heatmap::to_png`] to `path`.

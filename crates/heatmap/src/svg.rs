@@ -115,7 +115,14 @@ fn cells(out: &mut String, c: &Cells, compression: Deflate) -> Result<()> {
         rows,
         levels,
     } = c;
-    let png = raster::encode_indexed(*cols, *rows, levels, &colormap::palette(), compression, "to_svg")?;
+    let png = raster::encode_indexed(
+        *cols,
+        *rows,
+        levels,
+        &colormap::palette(),
+        compression,
+        "to_svg",
+    )?;
     let _ = writeln!(
         out,
         "<image x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" preserveAspectRatio=\"none\" \

@@ -30,15 +30,26 @@ fn assert_same_pixels(svg: &str, png: &[u8], what: &str) {
     // Exactly equal: these pictures have under 256 colours, so the indexed PNG is lossless.
     // (Beyond 256, a rare anti-aliased shade would be stored as its nearest palette colour.)
     let pixels = (ours.width * ours.height) as usize;
-    assert_eq!((count, worst), (0, 0), "{what}: {count} of {pixels} pixels differ, by up to {worst}");
+    assert_eq!(
+        (count, worst),
+        (0, 0),
+        "{what}: {count} of {pixels} pixels differ, by up to {worst}"
+    );
 }
 
 fn figures() -> Vec<(&'static str, Figure)> {
-    let jf = Heatmap::new(vec![vec![2.0f64, -1.0], vec![2.0, 1.0], vec![1f64.cos(), 0.0]])
-        .title("J_f at (1, 2)")
-        .row_labels(["f1", "f2", "f3"])
-        .col_labels(["x", "y"]);
-    let specials = vec![vec![1.0, f64::NAN, -2.0], vec![f64::INFINITY, 0.5, f64::NEG_INFINITY]];
+    let jf = Heatmap::new(vec![
+        vec![2.0f64, -1.0],
+        vec![2.0, 1.0],
+        vec![1f64.cos(), 0.0],
+    ])
+    .title("J_f at (1, 2)")
+    .row_labels(["f1", "f2", "f3"])
+    .col_labels(["x", "y"]);
+    let specials = vec![
+        vec![1.0, f64::NAN, -2.0],
+        vec![f64::INFINITY, 0.5, f64::NEG_INFINITY],
+    ];
     let labels: Vec<String> = (0..20).map(|j| format!("input_{j}")).collect();
     let wide = Heatmap::new(Matrix::new(8, 20, noise(8, 20, 3)).expect("shape")).col_labels(labels);
     vec![
@@ -83,7 +94,11 @@ fn large_matrices_agree_too() -> Result<()> {
     assert_same_pixels(&h.to_svg()?, &h.to_png()?, "100×100, 5×5 pixels per cell");
     // Downsampled to 1000×50 cells, each drawn 1×3 pixels.
     let h = Heatmap::new(Matrix::new(3000, 50, noise(3000, 50, 6))?);
-    assert_same_pixels(&h.to_svg()?, &h.to_png()?, "3000×50, downsampled and stretched");
+    assert_same_pixels(
+        &h.to_svg()?,
+        &h.to_png()?,
+        "3000×50, downsampled and stretched",
+    );
     Ok(())
 }
 
@@ -94,21 +109,32 @@ fn the_cell_image_is_drawn_in_order_inside_its_frame() -> Result<()> {
     assert_eq!(svg.matches("</svg>").count(), 1);
     assert!(svg.trim_end().ends_with("</svg>"));
     let doc = roxmltree::Document::parse(&svg).expect("well-formed");
-    let shapes: Vec<_> = doc.root_element().children().filter(|n| n.is_element()).collect();
+    let shapes: Vec<_> = doc
+        .root_element()
+        .children()
+        .filter(|n| n.is_element())
+        .collect();
     let at = |n: &roxmltree::Node<'_, '_>, a: &str| -> i32 {
-        n.attribute(a).and_then(|v| v.parse().ok()).unwrap_or(i32::MIN)
+        n.attribute(a)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(i32::MIN)
     };
     let image = shapes
         .iter()
         .position(|n| n.has_tag_name("image"))
         .expect("one cell image");
-    let (x, y, w) = (at(&shapes[image], "x"), at(&shapes[image], "y"), at(&shapes[image], "width"));
+    let (x, y, w) = (
+        at(&shapes[image], "x"),
+        at(&shapes[image], "y"),
+        at(&shapes[image], "width"),
+    );
     // The frame's top edge: a 1-pixel rect just above the cells, as wide as they are plus 2.
     let frame = shapes
         .iter()
         .position(|n| {
             n.has_tag_name("rect")
-                && (at(n, "x"), at(n, "y"), at(n, "width"), at(n, "height")) == (x - 1, y - 1, w + 2, 1)
+                && (at(n, "x"), at(n, "y"), at(n, "width"), at(n, "height"))
+                    == (x - 1, y - 1, w + 2, 1)
         })
         .expect("a frame around the cells");
     // Cells first, frame and labels over them, as for small matrices: not appended at the end.

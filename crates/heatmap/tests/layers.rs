@@ -7,17 +7,27 @@ use std::path::Path;
 /// Every module, in the order data flows through them.
 const FLOW: &[&str] = &[
     // leaves
-    "error", "colormap", "matrix", "format", "font",
+    "error",
+    "colormap",
+    "matrix",
+    "format",
+    "font",
     // the spec
-    "heatmap", "figure",
+    "heatmap",
+    "figure",
     // positions
     "layout",
     // shapes
-    "scene", "draw",
+    "scene",
+    "draw",
     // encodings
-    "raster", "svg", "rasterise", "text",
+    "raster",
+    "svg",
+    "rasterise",
+    "text",
     // the public rendering methods
-    "output", "picture",
+    "output",
+    "picture",
 ];
 
 /// The crate modules `source` refers to: `crate::name` and `crate::{a, b::c}`.
@@ -48,7 +58,11 @@ fn no_module_imports_back_up() {
     let mut wrong = Vec::new();
     for entry in std::fs::read_dir(&src).expect("src/") {
         let path = entry.expect("entry").path();
-        let name = path.file_stem().and_then(|s| s.to_str()).unwrap_or("").to_string();
+        let name = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("")
+            .to_string();
         if name == "lib" {
             continue;
         }
