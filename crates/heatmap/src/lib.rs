@@ -46,24 +46,45 @@
 //! Titles and labels are text, never markup: `<script>` is drawn as typed.
 #![deny(missing_docs)]
 
-// In the order data flows: leaves, the spec, layout, drawing, output. A module uses only
-// modules above it (`tests/layers.rs` checks this).
-pub mod colormap;
-mod draw;
+// In the order data flows; a module uses only modules above it (`tests/layers.rs` checks
+// this). Blank lines keep rustfmt from sorting them.
+//
+// Leaves: errors, colours, numbers, the font.
 mod error;
-mod figure;
-mod font;
-mod format;
-mod heatmap;
-mod layout;
+
+pub mod colormap;
+
 mod matrix;
-mod output;
-mod picture;
-mod raster;
-mod rasterise;
+
+mod format;
+
+mod font;
+
+// The spec: what to draw.
+mod heatmap;
+
+mod figure;
+
+// Where everything goes, then the shapes that draw it.
+mod layout;
+
 mod scene;
+
+mod draw;
+
+// Encodings: the SVG document, the PNG rasterised from it, the text form.
+mod raster;
+
 mod svg;
+
+mod rasterise;
+
 mod text;
+
+// The public rendering methods, at the end of the flow.
+mod output;
+
+mod picture;
 
 pub use error::{Error, Result};
 pub use figure::{side_by_side, Figure};
