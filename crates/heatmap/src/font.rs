@@ -30,9 +30,9 @@ fn face() -> Result<&'static Face<'static>> {
         .ok_or(Error::Font)
 }
 
-/// Width in pixels of `text` set at `px` pixels: the sum of the glyphs' advances (no kerning;
-/// DejaVu's kerning moves a label by a fraction of a pixel). A character the font lacks counts
-/// as half an em, about what a fallback font gives it.
+/// Width in pixels of `text` set at `px` pixels: the sum of the glyphs' advances, without the
+/// kerning resvg applies (small next to the gaps the layout leaves). A character the font
+/// lacks counts as half an em.
 pub(crate) fn width(text: &str, px: f64) -> Result<f64> {
     let face = face()?;
     let em = face.units_per_em();

@@ -10,10 +10,12 @@
 //! notebook cell keeps one output per mime type.
 //!
 //! Output is SVG for small matrices (up to 64×64 cells) and an indexed-colour
-//! PNG above; both come from plotters, with text laid out and rasterised by
-//! the DejaVu Sans font the crate embeds (no system font needed). A
-//! 1000×1000 matrix of noise (the worst case for compression) renders to PNG
-//! in about 110 ms and 0.78 MB on 2 shared cores (`benches/render.rs`).
+//! PNG above. There is one drawing: the data flows spec ([`Heatmap`],
+//! [`Figure`]) → layout → a scene of shapes → the SVG document, and the PNG is
+//! that document rasterised by resvg, with text measured and drawn in the
+//! DejaVu Sans font the crate embeds (no system font needed). A 1000×1000
+//! matrix of noise (the worst case for compression) renders to PNG in
+//! BENCH_NOW on 2 shared cores (`benches/render.rs`).
 //!
 //! [`Heatmap::picture`] picks the format a viewer should get (SVG while each
 //! cell can be its own rectangle, PNG above). This crate knows nothing of
