@@ -9,19 +9,27 @@
 //! case for PNG compression (uniform noise, every cell a different colour
 //! step); a diagonal (ReLU-like) Jacobian compresses far better.
 //!
-//! Measured on the course machine (2 cores shared with other builds,
-//! release profile, criterion medians):
+//! Measured on the course machine (2 cores shared with other engineers' builds, release
+//! profile), 2026-12-03 16:04–16:08, load average 6.3 → 9.7 (`uptime`), the old crate
+//! (plotters, two backends; commit db303a2) and this one run interleaved: old, new, old, new.
+//! Wall times are criterion medians of the two rounds; at this load they move by half, so
+//! CPU time per render (user time of 20 renders in a row ÷ 20, 16:09, load 9) is given too.
 //!
-//! | picture                        | time     | bytes     |
-//! |--------------------------------|----------|-----------|
-//! | PNG 1000×1000 dense (noise)    | 107 ms   | 781 236   |
-//! | PNG 1000×1000 diagonal         | 20 ms    | 17 671    |
-//! | SVG 1000×1000 dense (embedded) | 120 ms   | 1 040 428 |
-//! | picture() 1000×1000 dense      | 110 ms*  | (PNG)     |
-//! | SVG 3×2 J_f                    | 0.13 ms  | 10 779    |
+//! | picture                        | before: wall, CPU      | now: wall, CPU        | bytes before → now     |
+//! |--------------------------------|------------------------|-----------------------|------------------------|
+//! | PNG 1000×1000 dense (noise)    | 146 / 194 ms, 74 ms    | 227* / 116 ms, 40 ms  | 781 236 → 778 511      |
+//! | picture() 1000×1000 dense      | 217 / 197 ms           | 81 / 77 ms            | (the same PNG)         |
+//! | PNG 1000×1000 diagonal         | 41 / 62 ms, 20 ms      | 42 / 58 ms, 20.5 ms   | 17 671 → 27 105        |
+//! | SVG 1000×1000 dense (embedded) | 100 / 142 ms, 51 ms    | 53 / 68 ms, 26 ms     | 1 040 428 → 1 022 250  |
+//! | SVG 3×2 J_f                    | 0.31 / 0.39 ms         | 0.10 / 0.10 ms        | 10 779 → 7 084         |
 //!
-//! \* measured before issue 12 as `evcxr_blocks` (PNG plus base64, now `course::display`'s
-//! job); not re-measured.
+//! \* while this crate was being compiled alongside; `picture()` renders the same PNG.
+//!
+//! Bytes: the dense case is near its floor. Its 10⁶ cells fall evenly on 64 colour steps,
+//! 6 bits each, so no lossless PNG with a pixel per cell is under 750 000 bytes; zlib level 1
+//! (now) is within 0.2 % of level 6 there and several times faster. The diagonal grows from
+//! 18 to 27 kB for the same reason (level 1 finds fewer long repeats). matplotlib's 0.39 MB
+//! for this matrix (issue figure) must hold fewer pixels than cells.
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use heatmap::{Heatmap, Matrix};

@@ -88,17 +88,17 @@ pub enum Error {
     #[error("reading the tensor failed: {0}")]
     Candle(#[from] candle_core::Error),
 
-    /// plotters reported a drawing or font error.
+    /// resvg could not read the SVG or allocate the picture.
     #[error("{op}: drawing failed: {message}")]
     Draw {
         /// The operation that was called.
         op: &'static str,
-        /// plotters' message.
+        /// The renderer's message.
         message: String,
     },
 
-    /// The embedded font could not be registered with plotters.
-    #[error("registering the embedded DejaVu Sans font with plotters failed")]
+    /// The embedded font could not be read.
+    #[error("reading the embedded DejaVu Sans font failed")]
     Font,
 
     /// PNG encoding or decoding failed.

@@ -1,13 +1,9 @@
-//! `Figure`: several heatmaps side by side in one picture.
+//! `Figure`: several heatmaps side by side in one picture (a spec, like `Heatmap`).
 //!
 //! A notebook cell shows one output per mime type, so two heatmaps in one
 //! cell ("direct" vs "chain rule", `J` vs `W`) must be one picture.
 
-use std::path::Path;
-
-use crate::error::Result;
-use crate::heatmap::{write, Format, Heatmap};
-use crate::render;
+use crate::heatmap::{Format, Heatmap};
 
 /// Heatmaps drawn left to right in one picture, each with its own title,
 /// labels and colour bar.
@@ -26,10 +22,10 @@ use crate::render;
 /// `{:?}` prints [`Figure::to_text`] (see [`Heatmap`]'s `Debug`).
 #[derive(Clone, Default)]
 pub struct Figure {
-    heatmaps: Vec<Heatmap>,
-    title: Option<String>,
-    shared_scale: bool,
-    format: Format,
+    pub(crate) heatmaps: Vec<Heatmap>,
+    pub(crate) title: Option<String>,
+    pub(crate) shared_scale: bool,
+    pub(crate) format: Format,
 }
 
 impl Figure {
@@ -83,62 +79,6 @@ impl Figure {
     /// Whether the figure holds no heatmaps.
     pub fn is_empty(&self) -> bool {
         self.heatmaps.is_empty()
-    }
-
-    fn refs(&self) -> Vec<&Heatmap> {
-        self.heatmaps.iter().collect()
-    }
-
-    /// The picture as an SVG document.
-    ///
-    /// # Errors
-    /// [`crate::Error::EmptyFigure`], or any panel's error (see [`Heatmap`]).
-    pub fn to_svg(&self) -> Result<String> {
-        render::svg(&self.refs(), self.title.as_deref(), self.shared_scale)
-    }
-
-    /// The picture as PNG bytes.
-    ///
-    /// # Errors
-    /// As [`Figure::to_svg`], plus PNG encoding failures.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        render::png(&self.refs(), self.title.as_deref(), self.shared_scale)
-    }
-
-    /// Writes [`Figure::to_svg`] to `path`.
-    ///
-    /// # Errors
-    /// As [`Figure::to_svg`], plus [`crate::Error::Io`].
-    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), self.to_svg()?.as_bytes(), "Figure::save_svg")
-    }
-
-    /// Writes [`Figure::to_png`] to `path`.
-    ///
-    /// # Errors
-    /// As [`Figure::to_png`], plus [`crate::Error::Io`].
-    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), &self.to_png()?, "Figure::save_png")
-    }
-
-    /// Every panel's numbers as text, one table after another.
-    pub fn to_text(&self) -> String {
-        render::text(&self.refs(), self.title.as_deref())
-    }
-
-    pub(crate) fn parts(&self) -> (Vec<&Heatmap>, Option<&str>, bool, Format) {
-        (
-            self.refs(),
-            self.title.as_deref(),
-            self.shared_scale,
-            self.format,
-        )
-    }
-}
-
-impl std::fmt::Debug for Figure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_text().trim_end())
     }
 }
 

@@ -1,13 +1,11 @@
-//! `Heatmap`: one matrix, its labels and title, rendered to SVG or PNG.
-
-use std::path::Path;
+//! `Heatmap`: what to draw (one matrix, its labels, title and settings), the spec that the
+//! layout reads. Rendering methods (`to_svg`, `to_png`, ...) live in `output.rs`, downstream.
 
 use candle_core::Tensor;
 
 use crate::error::{Error, Result};
 use crate::format;
 use crate::matrix::Matrix;
-use crate::render;
 
 /// Which picture format the notebook display uses.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,17 +55,17 @@ pub enum Format {
 /// struct dump of every entry.
 #[derive(Clone)]
 pub struct Heatmap {
-    matrix: Matrix,
-    title: Option<String>,
-    row_labels: Option<Vec<String>>,
-    col_labels: Option<Vec<String>>,
-    row_axis: String,
-    col_axis: String,
-    scale_label: String,
-    annotate: Option<bool>,
-    scale: Option<f64>,
-    nonnegative: bool,
-    format: Format,
+    pub(crate) matrix: Matrix,
+    pub(crate) title: Option<String>,
+    pub(crate) row_labels: Option<Vec<String>>,
+    pub(crate) col_labels: Option<Vec<String>>,
+    pub(crate) row_axis: String,
+    pub(crate) col_axis: String,
+    pub(crate) scale_label: String,
+    pub(crate) annotate: Option<bool>,
+    pub(crate) scale: Option<f64>,
+    pub(crate) nonnegative: bool,
+    pub(crate) format: Format,
 }
 
 /// Default name of the row axis.
@@ -209,103 +207,15 @@ impl Heatmap {
         }
     }
 
-    /// The picture as an SVG document.
-    ///
-    /// Up to 64×64 cells each cell is one `<rect>`; above, the cells are one
-    /// embedded PNG `<image>` drawn pixelated, so the file stays small.
+    /// Row and column labels as drawn: the given ones, or 1, 2, 3, ...
     ///
     /// # Errors
-    /// See [`Heatmap`]: ragged rows, label counts, oversized pictures.
-    pub fn to_svg(&self) -> Result<String> {
-        render::svg(&[self], None, false)
-    }
-
-    /// The picture as PNG bytes (8-bit indexed colour).
-    ///
-    /// # Errors
-    /// As [`Heatmap::to_svg`], plus PNG encoding failures.
-    pub fn to_png(&self) -> Result<Vec<u8>> {
-        render::png(&[self], None, false)
-    }
-
-    /// Writes [`Heatmap::to_svg`] to `path`.
-    ///
-    /// # Errors
-    /// As [`Heatmap::to_svg`], plus [`Error::Io`].
-    pub fn save_svg(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(
-            path.as_ref(),
-            self.to_svg()?.as_bytes(),
-            "Heatmap::save_svg",
-        )
-    }
-
-    /// Writes [`Heatmap::to_png`] to `path`.
-    ///
-    /// # Errors
-    /// As [`Heatmap::to_png`], plus [`Error::Io`].
-    pub fn save_png(&self, path: impl AsRef<Path>) -> Result<()> {
-        write(path.as_ref(), &self.to_png()?, "Heatmap::save_png")
-    }
-
-    /// The numbers as an aligned text table under the title, the
-    /// `text/plain` form of the notebook display. Matrices larger than 10
-    /// rows or columns keep their first 6 and last 3 around a `…`.
-    pub fn to_text(&self) -> String {
-        render::text(&[self], None)
-    }
-
-    pub(crate) fn format_setting(&self) -> Format {
-        self.format
-    }
-
-    pub(crate) fn annotate_setting(&self) -> Option<bool> {
-        self.annotate
-    }
-
-    pub(crate) fn is_nonnegative(&self) -> bool {
-        self.nonnegative
-    }
-
-    pub(crate) fn fixed_scale(&self) -> Option<f64> {
-        self.scale
-    }
-
-    pub(crate) fn row_axis_name(&self) -> &str {
-        &self.row_axis
-    }
-
-    pub(crate) fn col_axis_name(&self) -> &str {
-        &self.col_axis
-    }
-
-    pub(crate) fn scale_label_name(&self) -> &str {
-        &self.scale_label
-    }
-
-    pub(crate) fn has_col_labels(&self) -> bool {
-        self.col_labels.is_some()
-    }
-
-    pub(crate) fn raw_labels(&self) -> (&[String], &[String]) {
-        (
-            self.row_labels.as_deref().unwrap_or(&[]),
-            self.col_labels.as_deref().unwrap_or(&[]),
-        )
-    }
-
-    pub(crate) fn resolved_row_labels(&self) -> Result<Vec<String>> {
-        resolve(&self.row_labels, self.matrix.rows(), "row")
-    }
-
-    pub(crate) fn resolved_col_labels(&self) -> Result<Vec<String>> {
-        resolve(&self.col_labels, self.matrix.cols(), "column")
-    }
-}
-
-impl std::fmt::Debug for Heatmap {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.to_text().trim_end())
+    /// [`Error::LabelCount`] when given labels do not match the matrix.
+    pub(crate) fn labels(&self) -> Result<(Vec<String>, Vec<String>)> {
+        Ok((
+            resolve(&self.row_labels, self.matrix.rows(), "row")?,
+            resolve(&self.col_labels, self.matrix.cols(), "column")?,
+        ))
     }
 }
 
@@ -320,14 +230,6 @@ fn resolve(labels: &Option<Vec<String>>, n: usize, axis: &'static str) -> Result
         Some(l) => Ok(l.clone()),
         None => Ok((1..=n).map(|i| i.to_string()).collect()),
     }
-}
-
-pub(crate) fn write(path: &Path, bytes: &[u8], op: &'static str) -> Result<()> {
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        op,
-        path: path.to_path_buf(),
-        source,
-    })
 }
 
 impl TryFrom<&Tensor> for Heatmap {

@@ -10,10 +10,12 @@
 //! notebook cell keeps one output per mime type.
 //!
 //! Output is SVG for small matrices (up to 64×64 cells) and an indexed-colour
-//! PNG above; both come from plotters, with text laid out and rasterised by
-//! the DejaVu Sans font the crate embeds (no system font needed). A
-//! 1000×1000 matrix of noise (the worst case for compression) renders to PNG
-//! in about 110 ms and 0.78 MB on 2 shared cores (`benches/render.rs`).
+//! PNG above. There is one drawing: the data flows spec ([`Heatmap`],
+//! [`Figure`]) → layout → a scene of shapes → the SVG document, and the PNG is
+//! that document rasterised by resvg, with text measured and drawn in the
+//! DejaVu Sans font the crate embeds (no system font needed). A 1000×1000
+//! matrix of noise (the worst case for compression) renders to PNG in 0.78 MB
+//! and about 40 ms of CPU on the course machine (`benches/render.rs`).
 //!
 //! [`Heatmap::picture`] picks the format a viewer should get (SVG while each
 //! cell can be its own rectangle, PNG above). This crate knows nothing of
@@ -46,17 +48,45 @@
 //! Titles and labels are text, never markup: `<script>` is drawn as typed.
 #![deny(missing_docs)]
 
-pub mod colormap;
+// In the order data flows; a module uses only modules above it (`tests/layers.rs` checks
+// this). Blank lines keep rustfmt from sorting them.
+//
+// Leaves: errors, colours, numbers, the font.
 mod error;
-mod figure;
-mod font;
-mod format;
-mod heatmap;
-mod layout;
+
+pub mod colormap;
+
 mod matrix;
-mod picture;
+
+mod format;
+
+mod font;
+
+// The spec: what to draw.
+mod heatmap;
+
+mod figure;
+
+// Where everything goes, then the shapes that draw it.
+mod layout;
+
+mod scene;
+
+mod draw;
+
+// Encodings: the SVG document, the PNG rasterised from it, the text form.
 mod raster;
-mod render;
+
+mod svg;
+
+mod rasterise;
+
+mod text;
+
+// The public rendering methods, at the end of the flow.
+mod output;
+
+mod picture;
 
 pub use error::{Error, Result};
 pub use figure::{side_by_side, Figure};

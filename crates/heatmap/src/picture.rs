@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::figure::Figure;
 use crate::heatmap::{Format, Heatmap};
 use crate::layout::{MAX_AXIS_PX, RECT_MAX_CELLS};
-use crate::render;
+use crate::output;
 
 /// A rendered picture, in the format [`Heatmap::picture`] chose.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,18 +37,18 @@ fn picture(hs: &[&Heatmap], title: Option<&str>, shared: bool, format: Format) -
     let format = match format {
         Format::Auto => hs
             .iter()
-            .map(|h| h.format_setting())
+            .map(|h| h.format)
             .find(|f| *f != Format::Auto)
             .unwrap_or(Format::Auto),
         f => f,
     };
-    // Rendering reports bad input as errors; a panic deep inside plotters still must not
+    // Rendering reports bad input as errors; a panic deep inside resvg still must not
     // reach the notebook.
     let rendered = catch_unwind(AssertUnwindSafe(|| {
         if wants_png(hs, format) {
-            render::png(hs, title, shared).map(Picture::Png)
+            output::to_png(hs, title, shared).map(Picture::Png)
         } else {
-            render::svg(hs, title, shared).map(Picture::Svg)
+            output::to_svg(hs, title, shared).map(Picture::Svg)
         }
     }));
     match rendered {
@@ -75,7 +75,7 @@ impl Heatmap {
     /// Any rendering error (see [`Heatmap`]); a panic inside the renderer becomes
     /// [`Error::Draw`].
     pub fn picture(&self) -> Result<Picture> {
-        picture(&[self], None, false, self.format_setting())
+        picture(&[self], None, false, self.format)
     }
 }
 
@@ -86,7 +86,7 @@ impl Figure {
     /// [`Error::EmptyFigure`], any panel's error, or [`Error::Draw`] for a panic inside the
     /// renderer.
     pub fn picture(&self) -> Result<Picture> {
-        let (hs, title, shared, format) = self.parts();
-        picture(&hs, title, shared, format)
+        let hs: Vec<&Heatmap> = self.heatmaps.iter().collect();
+        picture(&hs, self.title.as_deref(), self.shared_scale, self.format)
     }
 }
