@@ -37,11 +37,12 @@ pub struct ExerciseSummary {
     pub exercise: u32,
     /// How many learners are in each state (`correct`, `incorrect`, …).
     pub states: BTreeMap<&'static str, usize>,
-    /// The most common diagnosis among answers that are not correct, and how many had it.
+    /// The most common diagnosis among incorrect answers and code errors, and how many had it.
     pub most_common_diagnosis: Option<(String, usize)>,
 }
 
-/// Per exercise: the count of each state and the most common diagnosis of what was not correct.
+/// Per exercise: the count of each state and the most common diagnosis of a wrong answer or an
+/// error in the code.
 pub fn summarize(submissions: &[Submission]) -> Vec<ExerciseSummary> {
     let mut numbers: Vec<u32> = submissions.iter().flat_map(|s| s.exercises.iter().map(|v| v.exercise)).collect();
     numbers.sort_unstable();
@@ -55,7 +56,9 @@ pub fn summarize(submissions: &[Submission]) -> Vec<ExerciseSummary> {
             let mut diagnoses: BTreeMap<&str, usize> = BTreeMap::new();
             for v in &verdicts {
                 *states.entry(v.state.key()).or_insert(0) += 1;
-                if v.state != State::Correct {
+                // What the instructor wants to know is the commonest mistake, not how many left
+                // the scaffold untouched (that count is in `states`).
+                if matches!(v.state, State::Incorrect | State::CodeError) {
                     *diagnoses.entry(v.diagnosis.as_str()).or_insert(0) += 1;
                 }
             }
