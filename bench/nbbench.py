@@ -12,11 +12,10 @@
 Every figure is a median over several runs; min and max are printed next to it, with the load
 average before and after (the machine is shared: compare figures taken in the same session).
 
-Isolation. The benchmark does NOT use the user-wide kernel spec: that one names whichever checkout
-last ran `./course setup`, and its tmpdir slots are shared with the tests. It renders this
-checkout's kernel spec (the same templates as `./course setup`: kernel-config/kernel.json.in and
-init.evcxr.in) into target/bench/<label>/, with a private state dir (default target/bench/state,
-one slot), and points nbrun at it with --jupyter-path. So it measures exactly what a learner's
+Isolation. The benchmark does NOT use the installed kernel spec: its tmpdir slots are shared with
+the tests. It has the course tool render this checkout's kernel files (`./course kernel-files`: the
+same templates, rendered the same way as `./course setup` does) into target/bench/<label>/, with a
+private state dir (default target/bench/state, one slot), and points nbrun at it with --jupyter-path. So it measures exactly what a learner's
 kernel does after set-up, without racing other kernels for slots. A private state is seeded by
 copying a built slot (target/bench/state's, else the set-up one in target/kernel/) when one is free,
 else built like `./course setup` builds it; then one untimed run of kernel-config/warmup.ipynb brings
@@ -58,6 +57,12 @@ def log(msg):
     print(f"[{datetime.datetime.now():%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
 
 
+def rel(path):
+    """A path inside the checkout, relative to it (results must not embed this machine's folders)."""
+    p = pathlib.Path(path).resolve()
+    return str(p.relative_to(REPO)) if p.is_relative_to(REPO) else str(p)
+
+
 def loadavg():
     return os.getloadavg()[0]
 
@@ -86,35 +91,16 @@ class Kernel:
         self.extra_env = dict(kv.split("=", 1) for kv in args.kernel_env)
         self.seed = args.seed
         self.jupyter = self.root / "jupyter"
-        self.evcxr = shutil.which("evcxr_jupyter") or str(pathlib.Path.home() / ".cargo/bin/evcxr_jupyter")
-        self.cargo_bin = os.path.join(os.environ.get("CARGO_HOME", str(pathlib.Path.home() / ".cargo")), "bin")
-
-    def render(self, text):
-        return (
-            text.replace("@REPO@", str(REPO))
-            .replace("@STATE@", str(self.state))
-            .replace("@KERNEL_CONFIG@", str(REPO / "kernel-config"))
-            .replace("@EVCXR@", self.evcxr)
-            .replace("@CARGO_BIN@", self.cargo_bin)
-        )
 
     def write(self):
-        spec_dir = self.jupyter / "kernels" / KERNEL
-        spec_dir.mkdir(parents=True, exist_ok=True)
-        spec = json.loads(self.render((REPO / "kernel-config" / "kernel.json.in").read_text()))
-        spec["env"]["EVCXR_CONFIG_DIR"] = str(self.root / "evcxr-config")
-        spec["env"]["JACOBIAN_COURSE_SLOTS"] = "1"
-        spec["env"].update(self.extra_env)
-        (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1))
-        (self.root / "evcxr-config").mkdir(parents=True, exist_ok=True)
-        (self.root / "evcxr-config" / "init.evcxr").write_text(self.render(self.init.read_text()))
-        # The warm-up build (JACOBIAN_COURSE_WARMUP=1) reads $state/evcxr-config-warmup.
-        warm_cfg = self.state / "evcxr-config-warmup"
-        warm_cfg.mkdir(parents=True, exist_ok=True)
-        # Same as `./course setup`: the init's settings (`:` commands), without loading the crate.
-        settings = [l for l in self.init.read_text().splitlines() if l.startswith(":") and not l.startswith(":dep")]
-        (warm_cfg / "init.evcxr").write_text("\n".join(settings) + "\n")
-        (self.state / "evcxr-tmp").mkdir(parents=True, exist_ok=True)
+        """This checkout's kernel spec, init.evcxr and warm-up files, rendered by the course tool."""
+        cmd = [str(REPO / "course"), "kernel-files", "--state", str(self.state),
+               "--jupyter-dir", str(self.jupyter), "--evcxr-config", str(self.root / "evcxr-config"),
+               "--init", str(self.init), "--warmup-build", str(self.root / "warmup-build.ipynb"),
+               "--env", "JACOBIAN_COURSE_SLOTS=1"]
+        for kv in self.extra_env.items():
+            cmd += ["--env", "=".join(kv)]
+        subprocess.run(cmd, cwd=REPO, check=True)
 
     @property
     def slot(self):
@@ -175,7 +161,6 @@ class Kernel:
             if not copied:
                 log(f"building {self.slot} (cold: minutes; progress in the kernel log)")
                 nb = self.root / "warmup-build.ipynb"
-                nb.write_text(self.render((REPO / "kernel-config" / "warmup-build.ipynb.in").read_text()))
                 self.nbrun(nb, self.root / "warmup-build.out.ipynb", self.root / "warmup-build.json",
                            env={"JACOBIAN_COURSE_WARMUP": "1"}, quiet=False)
         if not skip_catch_up:
@@ -391,7 +376,8 @@ def main():
     out = {"date": datetime.datetime.now().isoformat(timespec="seconds"), "command": args.cmd, "variants": {}}
     for k in kernels:
         res, lines = summarise(runs[k.label])
-        res.update({"init": str(k.init), "kernel_env": k.extra_env, "state": str(k.state)})
+        # Paths relative to the checkout: results are committed, and must not name this machine's folders.
+        res.update({"init": rel(k.init), "kernel_env": k.extra_env, "state": rel(k.state)})
         out["variants"][k.label] = res
         print(f"[{k.label}] " + "\n".join(lines))
     if args.compare:

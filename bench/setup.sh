@@ -27,9 +27,9 @@ for a in "$@"; do
 done
 work="$repo/target/bench/setup"
 rm -rf "$work" && mkdir -p "$work"
-# evcxr_jupyter install time, 2 cores, measured when DESIGN.md was written (cargo install --locked).
+# evcxr_jupyter install time, 2 cores, as docs/DESIGN.md records it (cargo install --locked).
 evcxr_s=${EVCXR_INSTALL_SECONDS:-720}
-evcxr_note="DESIGN.md's figure (not re-measured; --evcxr re-measures)"
+evcxr_note="docs/DESIGN.md's figure (not re-measured; --evcxr re-measures)"
 declare -A t
 
 step() { printf '\n\033[1m[bench/setup.sh] %s\033[0m (load %s)\n' "$*" "$(cut -d' ' -f1 /proc/loadavg)" >&2; }

@@ -4,7 +4,7 @@
 # Why a wrapper instead of calling evcxr_jupyter from kernel.json directly:
 # evcxr keeps our path crates (course, jacobian, heatmap) compiled only in its
 # tmpdir, so a persistent tmpdir makes the second kernel start fast. But only
-# ONE kernel may use a given tmpdir at a time (DESIGN.md), and a learner may
+# ONE kernel may use a given tmpdir at a time (docs/DESIGN.md), and a learner may
 # open two notebooks. So we hand out persistent slots under an flock; a kernel
 # that finds every slot busy gets a fresh, throw-away tmpdir (slow but correct).
 set -euo pipefail

@@ -1,4 +1,4 @@
-//! `cargo bench -p jacobian`: the workloads of DESIGN.md's peer table, f32 on the CPU.
+//! `cargo bench -p jacobian`: the workloads of docs/DESIGN.md's peer table, f32 on the CPU.
 //!
 //! - `seed_f`: the course's f(x, y) = (x² + y, xy, sin x) at (1, 2);
 //! - `mlp_256`: Linear(256, 256), ReLU, Linear(256, 256), ReLU, Linear(256, 256);

@@ -236,6 +236,20 @@ pub(crate) fn reverse_rows(function: &'static str, target: &Tensor, wrt: &Var, k
     Ok(Tensor::stack(&rows, 0)?)
 }
 
+/// The first pass of the double-VJP trick: `Jᵀu` as a function of the dummy cotangent `u` (a zero
+/// variable of `target`'s shape), with its graph, so that a second pass can differentiate it in
+/// `u`: `∂/∂u (Jᵀu · v) = J v`. `None` when `target` does not reach `wrt`. Shape of `wrt`.
+fn transposed_product(
+    function: &'static str,
+    target: &Tensor,
+    wrt: &Var,
+    u: &Var,
+    pass: impl FnOnce() -> String,
+) -> Result<Option<Tensor>> {
+    let s = (target * u.as_tensor())?.sum_all()?;
+    grad_of(function, &s, wrt.as_tensor(), pass)
+}
+
 /// Forward mode by the double-VJP trick, one reverse pass per entry of `wrt` (after one pass that
 /// builds `u ↦ Jᵀu`): column `j` is `J e_j = ∂/∂u [(Jᵀu)_j]`. Exact, but only in a thread where
 /// candle keeps gradients attached; callers go through [`crate::second_order`].
@@ -245,8 +259,7 @@ pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var
     let x = wrt.as_tensor();
     let n = x.elem_count();
     let m = target.elem_count();
-    let s = (target * u.as_tensor())?.sum_all()?;
-    let jtu = match grad_of(function, &s, x, || "the pass that builds u ↦ Jᵀu for forward mode".into())? {
+    let jtu = match transposed_product(function, target, wrt, u, || "the pass that builds u ↦ Jᵀu for forward mode".into())? {
         Some(g) => g.flatten_all()?,
         None => return Ok(Tensor::zeros((m, n), x.dtype(), x.device())?),
     };
@@ -270,8 +283,7 @@ pub(crate) fn forward_columns(function: &'static str, target: &Tensor, wrt: &Var
 /// Needs a thread where candle keeps cotangents attached. Detached unless `keep`.
 /// `u` is a zero variable of `target`'s shape (created by the caller's [`Scope`]).
 pub(crate) fn jvp_of(function: &'static str, target: &Tensor, wrt: &Var, u: &Var, v: &Tensor, keep: bool) -> Result<Tensor> {
-    let s = (target * u.as_tensor())?.sum_all()?;
-    let jtu = match grad_of(function, &s, wrt.as_tensor(), || "the pass that builds u ↦ Jᵀu".into())? {
+    let jtu = match transposed_product(function, target, wrt, u, || "the pass that builds u ↦ Jᵀu".into())? {
         Some(g) => g,
         None => return Ok(target.zeros_like()?),
     };

@@ -96,68 +96,16 @@ pub const DEFAULT_SEED: u64 = 67_280_421_310_721;
 // ---------------------------------------------------------------------------------------------
 // MT19937 (aten/src/ATen/core/MT19937RNGEngine.h)
 // ---------------------------------------------------------------------------------------------
+//
+// `at::mt19937` is the reference MT19937: `init_genrand` on the low 32 bits of the seed, the
+// standard twist and tempering. `rand_mt::Mt` is the same generator (same seeding, same output
+// stream); PyTorch refreshes its state lazily on the first draw (`left = 1`) where `rand_mt` does
+// it on the first draw past the block, which gives the same outputs. `tests/rng_torch.rs` checks
+// the stream against PyTorch's values. Boxed: the state is 2.5 KB and a `Generator` is moved.
+type Mt19937 = Box<rand_mt::Mt>;
 
-const MT_N: usize = 624;
-const MT_M: usize = 397;
-const MATRIX_A: u32 = 0x9908_b0df;
-const UMASK: u32 = 0x8000_0000;
-const LMASK: u32 = 0x7fff_ffff;
-
-/// `at::mt19937`: the reference MT19937 with PyTorch's lazy state refresh (`left`/`next`).
-#[derive(Clone, PartialEq, Eq)]
-struct Mt19937 {
-    state: Box<[u32; MT_N]>,
-    left: usize,
-    next: usize,
-}
-
-impl Mt19937 {
-    fn new(seed: u64) -> Self {
-        let mut state = Box::new([0u32; MT_N]);
-        state[0] = (seed & 0xffff_ffff) as u32;
-        for j in 1..MT_N {
-            let prev = state[j - 1];
-            state[j] = 1_812_433_253u32
-                .wrapping_mul(prev ^ (prev >> 30))
-                .wrapping_add(j as u32);
-        }
-        Self {
-            state,
-            left: 1,
-            next: 0,
-        }
-    }
-
-    fn twist(u: u32, v: u32) -> u32 {
-        (((u & UMASK) | (v & LMASK)) >> 1) ^ if v & 1 != 0 { MATRIX_A } else { 0 }
-    }
-
-    fn next_state(&mut self) {
-        let s = &mut self.state;
-        for i in 0..MT_N - MT_M {
-            s[i] = s[i + MT_M] ^ Self::twist(s[i], s[i + 1]);
-        }
-        for i in MT_N - MT_M..MT_N - 1 {
-            s[i] = s[i + MT_M - MT_N] ^ Self::twist(s[i], s[i + 1]);
-        }
-        s[MT_N - 1] = s[MT_M - 1] ^ Self::twist(s[MT_N - 1], s[0]);
-        self.left = MT_N;
-        self.next = 0;
-    }
-
-    fn next_u32(&mut self) -> u32 {
-        self.left -= 1;
-        if self.left == 0 {
-            self.next_state();
-        }
-        let mut y = self.state[self.next];
-        self.next += 1;
-        y ^= y >> 11;
-        y ^= (y << 7) & 0x9d2c_5680;
-        y ^= (y << 15) & 0xefc6_0000;
-        y ^= y >> 18;
-        y
-    }
+fn mt19937(seed: u64) -> Mt19937 {
+    Box::new(rand_mt::Mt::new((seed & 0xffff_ffff) as u32))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -389,7 +337,6 @@ impl fmt::Debug for Generator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Generator")
             .field("initial_seed", &self.seed)
-            .field("draws_left_in_block", &self.engine.left)
             .field("next_double_normal", &self.next_double_normal)
             .finish()
     }
@@ -409,7 +356,7 @@ impl Generator {
     /// is kept and returned by [`Generator::initial_seed`].
     pub fn new(seed: u64) -> Self {
         Self {
-            engine: Mt19937::new(seed),
+            engine: mt19937(seed),
             seed,
             next_double_normal: None,
         }

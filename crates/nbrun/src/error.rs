@@ -186,6 +186,11 @@ pub enum Error {
     Interrupted(String),
 }
 
+// Display and `std::error::Error` are written out rather than derived with thiserror (which the
+// other crates use): thiserror takes any field named `source` as the error's cause and requires
+// it to implement `std::error::Error`, and here `source` is the failing cell's code (a `String`,
+// part of the public variants `CellFailed`, `CellTimeout` and `KernelDied`). Deriving would mean
+// renaming that public field.
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -6,6 +6,7 @@
 //! dropping a [`Kernel`] that was not shut down kills the group at once.
 
 use std::fs::File;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -16,7 +17,9 @@ use jupyter_protocol::{
     ConnectionInfo, JupyterMessage, JupyterMessageContent, KernelInfoReply, KernelInfoRequest,
     ShutdownRequest,
 };
-use jupyter_zmq_client::{ClientControlConnection, DealerSendConnection};
+use jupyter_zmq_client::{
+    ClientControlConnection, ClientIoPubConnection, DealerRecvConnection, DealerSendConnection,
+};
 use tokio::process::Child;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -338,6 +341,58 @@ impl Kernel {
     }
 }
 
+/// A socket a reader task reads from: iopub, or the receiving half of shell.
+trait ReadMessage: Send + 'static {
+    fn read_message(
+        &mut self,
+    ) -> impl Future<Output = jupyter_zmq_client::Result<JupyterMessage>> + Send;
+}
+
+impl ReadMessage for ClientIoPubConnection {
+    fn read_message(
+        &mut self,
+    ) -> impl Future<Output = jupyter_zmq_client::Result<JupyterMessage>> + Send {
+        self.read()
+    }
+}
+
+impl ReadMessage for DealerRecvConnection {
+    fn read_message(
+        &mut self,
+    ) -> impl Future<Output = jupyter_zmq_client::Result<JupyterMessage>> + Send {
+        self.read()
+    }
+}
+
+/// Forward every message of one socket to `tx`, tagged with its channel, until the socket
+/// closes (sent once, as an error saying "<name> closed: …") or nobody listens any more. A
+/// message that cannot be decoded is sent as an error and reading goes on.
+fn spawn_reader(
+    mut socket: impl ReadMessage,
+    channel: Channel,
+    name: &'static str,
+    tx: mpsc::UnboundedSender<Incoming>,
+) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let message = match socket.read_message().await {
+                Ok(m) => Ok(m),
+                Err(jupyter_zmq_client::RuntimeError::ZmqError(e)) => {
+                    let _ = tx.send(Incoming {
+                        channel,
+                        message: Err(format!("{name} closed: {e}")),
+                    });
+                    break;
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            if tx.send(Incoming { channel, message }).is_err() {
+                break;
+            }
+        }
+    })
+}
+
 struct Connected {
     shell: DealerSendConnection,
     control: ClientControlConnection,
@@ -354,7 +409,7 @@ async fn connect_and_handshake(
     info: &ConnectionInfo,
     session: &str,
 ) -> std::result::Result<Connected, String> {
-    let mut iopub = jupyter_zmq_client::create_client_iopub_connection(info, "", session)
+    let iopub = jupyter_zmq_client::create_client_iopub_connection(info, "", session)
         .await
         .map_err(|e| format!("cannot connect to iopub: {e}"))?;
     let identity =
@@ -366,58 +421,11 @@ async fn connect_and_handshake(
     let control = jupyter_zmq_client::create_client_control_connection(info, session)
         .await
         .map_err(|e| format!("cannot connect to control: {e}"))?;
-    let (mut shell_tx, mut shell_rx) = shell.split();
+    let (mut shell_tx, shell_rx) = shell.split();
 
     let (tx, mut incoming) = mpsc::unbounded_channel();
-    let iopub_tx = tx.clone();
-    let iopub_reader = tokio::spawn(async move {
-        loop {
-            let message = match iopub.read().await {
-                Ok(m) => Ok(m),
-                Err(jupyter_zmq_client::RuntimeError::ZmqError(e)) => {
-                    let _ = iopub_tx.send(Incoming {
-                        channel: Channel::IoPub,
-                        message: Err(format!("iopub closed: {e}")),
-                    });
-                    break;
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            if iopub_tx
-                .send(Incoming {
-                    channel: Channel::IoPub,
-                    message,
-                })
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
-    let shell_reader = tokio::spawn(async move {
-        loop {
-            let message = match shell_rx.read().await {
-                Ok(m) => Ok(m),
-                Err(jupyter_zmq_client::RuntimeError::ZmqError(e)) => {
-                    let _ = tx.send(Incoming {
-                        channel: Channel::Shell,
-                        message: Err(format!("shell closed: {e}")),
-                    });
-                    break;
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            if tx
-                .send(Incoming {
-                    channel: Channel::Shell,
-                    message,
-                })
-                .is_err()
-            {
-                break;
-            }
-        }
-    });
+    let iopub_reader = spawn_reader(iopub, Channel::IoPub, "iopub", tx.clone());
+    let shell_reader = spawn_reader(shell_rx, Channel::Shell, "shell", tx);
     let readers = Readers(vec![iopub_reader, shell_reader]);
 
     let mut reply: Option<KernelInfoReply> = None;

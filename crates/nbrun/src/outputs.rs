@@ -5,6 +5,10 @@ use jupyter_protocol::{JupyterMessageContent, Stdio};
 use nbformat::v4::{self, MultilineString, Output};
 
 /// Remove ANSI escape sequences (CSI `ESC[…X` and OSC `ESC]…BEL`) from `text`.
+///
+/// Hand-written rather than the `strip-ansi-escapes` crate: that crate (0.2, a `vte` parser)
+/// also drops every C0 control but `\n`, so tabs and `\r` in a traceback, a panic message or
+/// a saved `error` output would vanish (the test below checks that they survive).
 pub fn strip_ansi(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -307,6 +311,10 @@ mod tests {
         assert_eq!(strip_ansi("\u{1b}[31merror\u{1b}[0m: x"), "error: x");
         assert_eq!(strip_ansi("\u{1b}[1;38;5;9mE\u{1b}[m"), "E");
         assert_eq!(strip_ansi("\u{1b}]8;;http://x\u{7}link"), "link");
+        assert_eq!(strip_ansi("\u{1b}]8;;http://x\u{1b}\\link"), "link");
+        // Text, tabs, carriage returns and non-ASCII survive: tracebacks keep their layout.
+        let plain = "error[E0308]: mismatched types\r\n\t--> src/lib.rs:1:1\n  │ ∂f/∂x — ü\n";
+        assert_eq!(strip_ansi(plain), plain);
     }
 
     #[test]
