@@ -243,6 +243,9 @@ fn run_browser_tests(ctx: &Context) -> Result<()> {
         )?;
         sh::copy(&requirements, &stamp)?;
     }
+    // The kernel pool on the real kernel, through nbclient (restarts, a killed spare, lifetime).
+    sh::step("kernel pool test: restarts and spares of the course kernel (tests/pool)");
+    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/pool"]))?;
     let t = Instant::now();
     sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/e2e"]))?;
     eprintln!("browser test done in {}", sh::elapsed(t));
