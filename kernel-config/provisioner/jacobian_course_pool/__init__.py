@@ -131,13 +131,14 @@ class Pool:
     MAX_FAILURES = 3
 
     def __init__(self, key, recipe: Recipe, size: int, replenish_delay: float, ready_timeout: float,
-                 min_available_mb: float, log):
+                 min_available_mb: float, log, nice: int = 0):
         self.key = key
         self.recipe = recipe
         self.size = size
         self.replenish_delay = replenish_delay
         self.ready_timeout = ready_timeout
         self.min_available_mb = min_available_mb
+        self.nice = nice
         self.log = log
         self.spares: list[Spare] = []
         self.cond = threading.Condition()
@@ -246,7 +247,10 @@ class Pool:
                                             transport="tcp", signature_scheme="hmac-sha256")
         info = dict(info)
         info["key"] = info["key"].encode() if isinstance(info["key"], str) else info["key"]
-        popen = launch_kernel(recipe.command(fname), env=dict(recipe.env), cwd=recipe.cwd)
+        cmd = recipe.command(fname)
+        if self.nice:  # a spare starting must not slow the learner's cells (2 cores)
+            cmd = ["nice", "-n", str(self.nice), *cmd]
+        popen = launch_kernel(cmd, env=dict(recipe.env), cwd=recipe.cwd)
         self.log.info("kernel pool: started spare kernel %s", popen.pid)
         return Spare(popen, info, fname)
 
@@ -290,11 +294,13 @@ _pools: dict[tuple, Pool] = {}
 _pools_lock = threading.Lock()
 
 
-def _pool(key, recipe: Recipe, log, size=1, replenish_delay=0.0, ready_timeout=300.0, min_available_mb=1500.0):
+def _pool(key, recipe: Recipe, log, size=1, replenish_delay=0.0, ready_timeout=300.0, min_available_mb=1500.0,
+          nice=10):
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None or pool.closed:
-            pool = _pools[key] = Pool(key, recipe, size, replenish_delay, ready_timeout, min_available_mb, log)
+            pool = _pools[key] = Pool(key, recipe, size, replenish_delay, ready_timeout, min_available_mb, log,
+                                      nice)
         else:
             with pool.cond:
                 pool.recipe = recipe
@@ -356,7 +362,7 @@ def prefill(kernel_name: str, cwd: str | None = None, kernel_spec_manager=None, 
     _pool(_key(spec.resource_dir, cwd), Recipe(spec.argv, spec.resource_dir, env, cwd), log or _log,
           size=int(cfg.get("pool_size", 1)), replenish_delay=float(cfg.get("replenish_delay", 0.0)),
           ready_timeout=float(cfg.get("ready_timeout", 300.0)),
-          min_available_mb=float(cfg.get("min_available_mb", 1500.0)))
+          min_available_mb=float(cfg.get("min_available_mb", 1500.0)), nice=int(cfg.get("spare_nice", 10)))
     return True
 
 
@@ -367,6 +373,8 @@ class PooledProvisioner(LocalProvisioner):
     replenish_delay = Float(0.0, config=True, help="Seconds after a hand-over before a new spare starts.")
     ready_timeout = Float(300.0, config=True, help="Seconds a spare may take to answer kernel_info.")
     min_available_mb = Float(1500.0, config=True, help="Start no spare while less memory than this is available.")
+    spare_nice = Int(10, config=True, help="Niceness of a spare while it starts; reset to 0 at hand-over where "
+                     "permitted (root, or RLIMIT_NICE), else the kernel keeps it.")
 
     _pool_connection_file: str | None = None
 
@@ -376,13 +384,18 @@ class PooledProvisioner(LocalProvisioner):
         if self.pool_size > 0:
             recipe = Recipe(self.kernel_spec.argv, self.kernel_spec.resource_dir, kwargs.get("env") or os.environ, cwd)
             pool = _pool(_key(self.kernel_spec.resource_dir, cwd), recipe, self.log, self.pool_size,
-                         self.replenish_delay, self.ready_timeout, self.min_available_mb)
+                         self.replenish_delay, self.ready_timeout, self.min_available_mb, self.spare_nice)
         spare = pool.take() if pool else None
         if spare is None:
             self.log.info("kernel pool: no spare kernel for %s; starting one cold", self.kernel_id)
             return await super().launch_kernel(cmd, **kwargs)
         self.log.info("kernel pool: kernel %s is the spare %s (%s)", self.kernel_id, spare.pid,
                       "ready" if spare.ready.is_set() else "still starting")
+        if spare.pgid and self.spare_nice:
+            try:  # the learner's kernel runs at normal priority again (evcxr, its subprocess, cargo)
+                os.setpriority(os.PRIO_PGRP, spare.pgid, 0)
+            except OSError as e:
+                self.log.info("kernel pool: the kernel keeps niceness %d (%s)", self.spare_nice, e)
         self.process = spare.popen
         self.pid = spare.pid
         self.pgid = spare.pgid
