@@ -66,6 +66,26 @@ impl Cgroup {
         Ok(cgroup)
     }
 
+    /// Removes the cgroups of grade runs that are gone (killed before they could clean up):
+    /// their names carry the pid of the run (`course-grade-<pid>-<n>`).
+    pub fn remove_stale() {
+        let root = Path::new(ROOT);
+        for hierarchy in [root.to_path_buf(), root.join("memory"), root.join("pids")] {
+            let Ok(entries) = fs::read_dir(&hierarchy) else { continue };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let Some(pid) = name.strip_prefix("course-grade-").and_then(|r| r.split('-').next()) else {
+                    continue;
+                };
+                if pid.parse::<u32>().is_ok() && !Path::new("/proc").join(pid).exists() {
+                    let dir = entry.path();
+                    let v2 = hierarchy == root;
+                    Cgroup { memory: dir.clone(), pids: dir, v2 }.destroy();
+                }
+            }
+        }
+    }
+
     /// The folders a process joins (by writing its pid to `cgroup.procs`).
     pub fn dirs(&self) -> Vec<PathBuf> {
         if self.v2 { vec![self.memory.clone()] } else { vec![self.memory.clone(), self.pids.clone()] }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Child;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -62,19 +62,12 @@ struct Shared<'a> {
 /// order given) and the text summary. `Err` only for what stops grading as a whole: the released
 /// notebook, the set-up (course kernel, bubblewrap), or a gradebook that cannot be written.
 pub fn grade_class(options: &Options) -> Result<(Vec<Submission>, String), Error> {
-    if options.submissions.is_empty() {
-        return Err(Error::Usage("no submissions given".into()));
-    }
-    for out in [&options.csv, &options.json] {
-        if options.submissions.iter().any(|s| same_file(s, out)) || same_file(&options.release, out) {
-            return Err(Error::Usage(format!("{} is a notebook to grade, not a gradebook", out.display())));
-        }
-        nbrun::notebook::check_writable(out).map_err(|e| Error::Io(e.to_string()))?;
-    }
+    check_paths(options)?;
     let assignment = Assignment::load(&options.release)?;
     let kernel = CourseKernel::find(&assignment.kernel, &options.jupyter_path, options.release.parent())?;
     let bwrap = sandbox::bwrap()?;
     let grader = std::env::current_exe().map_err(|e| Error::Setup(format!("cannot find the grade binary: {e}")))?;
+    Cgroup::remove_stale();
     std::fs::create_dir_all(&options.work_dir)
         .map_err(|e| Error::Io(format!("cannot create {}: {e}", options.work_dir.display())))?;
     let shared = Shared { options, assignment, kernel, bwrap, grader };
@@ -87,6 +80,9 @@ pub fn grade_class(options: &Options) -> Result<(Vec<Submission>, String), Error
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.clamp(1, names.len()) {
             scope.spawn(|| loop {
+                if INTERRUPTED.load(Ordering::SeqCst) {
+                    break;
+                }
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(learner) = names.get(index) else { break };
                 let graded = grade_one(&shared, index, learner, &options.submissions[index]);
@@ -101,11 +97,61 @@ pub fn grade_class(options: &Options) -> Result<(Vec<Submission>, String), Error
         }
     });
     bar.finish_and_clear();
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(Error::Interrupted);
+    }
     let submissions: Vec<Submission> =
         results.into_inner().unwrap_or_default().into_iter().flatten().collect();
     gradebook::write(&options.csv, &options.json, &options.release, &submissions)?;
     let summary = gradebook::summary_text(&gradebook::summarize(&submissions), submissions.len());
     Ok((submissions, summary))
+}
+
+/// Set by SIGINT/SIGTERM: workers stop their submission, clean up and take no new one.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(_: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+}
+
+/// Turns SIGINT and SIGTERM into a clean stop: each running submission's worker is killed, its
+/// cgroup and private folder removed, and [`grade_class`] returns [`Error::Interrupted`].
+pub fn stop_on_signals() {
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        unsafe {
+            libc::signal(signal, on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t);
+        }
+    }
+}
+
+/// Refuses, before anything runs: no submissions, a path that is not a file, a file given
+/// twice, and a CSV and JSON that are the same file or one of the notebooks.
+fn check_paths(options: &Options) -> Result<(), Error> {
+    if options.submissions.is_empty() {
+        return Err(Error::Usage("no submissions given".into()));
+    }
+    let not_files: Vec<String> =
+        options.submissions.iter().filter(|p| !p.is_file()).map(|p| p.display().to_string()).collect();
+    if !not_files.is_empty() {
+        return Err(Error::Usage(format!("not a file: {}", not_files.join(", "))));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for path in &options.submissions {
+        if !seen.insert(path.canonicalize().unwrap_or_else(|_| path.clone())) {
+            return Err(Error::Usage(format!("{} is given more than once", path.display())));
+        }
+    }
+    if options.csv == options.json || same_file(&options.csv, &options.json) {
+        return Err(Error::Usage(format!("the CSV and the JSON gradebook are the same file, {}", options.csv.display())));
+    }
+    for out in [&options.csv, &options.json] {
+        if options.submissions.iter().any(|s| same_file(s, out)) || same_file(&options.release, out) {
+            return Err(Error::Usage(format!("{} is a notebook to grade, not a gradebook", out.display())));
+        }
+        nbrun::notebook::check_writable(out).map_err(|e| Error::Io(e.to_string()))?;
+    }
+    Ok(())
 }
 
 fn same_file(a: &Path, b: &Path) -> bool {
@@ -157,13 +203,19 @@ fn grade_one(shared: &Shared, index: usize, learner: &str, path: &Path) -> Submi
         executed: None,
     };
     let notebook = std::fs::read(path)
-        .map_err(|e| format!("cannot read the submission: {e}"))
-        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| "the submission is not UTF-8 text".to_string()))
-        .and_then(|text| nbrun::notebook::parse_notebook(path, &text).map_err(|e| e.to_string()));
+        .map_err(|e| format!("the submission cannot be read: {e}"))
+        .and_then(|bytes| {
+            String::from_utf8(bytes).map_err(|_| "the notebook does not parse: it is not UTF-8 text".to_string())
+        })
+        .and_then(|text| {
+            nbrun::notebook::parse_notebook(path, &text).map_err(|e| {
+                // nbrun's second line says what it did not write: not the learner's business.
+                format!("the notebook does not parse: {}", e.to_string().lines().next().unwrap_or(""))
+            })
+        });
     let notebook = match notebook {
         Ok(nb) => nb,
         Err(why) => {
-            let why = format!("the notebook does not parse: {why}");
             submission.exercises = verdict::all_ungraded(&numbers, &why);
             submission.notes.push(why);
             return submission;
@@ -292,7 +344,9 @@ fn wait_for(mut child: Child, limit: Duration) -> Result<std::process::ExitStatu
     loop {
         match child.try_wait() {
             Ok(Some(status)) => return Ok(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(100)),
+            Ok(None) if Instant::now() < deadline && !INTERRUPTED.load(Ordering::SeqCst) => {
+                std::thread::sleep(Duration::from_millis(100))
+            }
             _ => {
                 let _ = child.kill();
                 let _ = child.wait();

@@ -54,4 +54,7 @@ pub enum Error {
     /// A file could not be read or written.
     #[error("{0}")]
     Io(String),
+    /// SIGINT or SIGTERM: the running submissions were stopped and their sandboxes removed.
+    #[error("interrupted: running submissions were stopped and cleaned up; no gradebook was written")]
+    Interrupted,
 }

@@ -21,7 +21,8 @@ correct, code_error, ungraded (could not grade: the diagnosis says why).
 Needs: the course kernel set up (`./course setup`) and bubblewrap (`apt-get install bubblewrap`).
 Memory and process limits need root (or a delegated cgroup); without, a warning per submission.
 
-Exit codes: 0 gradebook written; 2 usage, set-up or file error (nothing graded).";
+Exit codes: 0 gradebook written; 2 usage, set-up or file error (nothing graded); 130 interrupted
+(SIGINT/SIGTERM: running submissions are stopped and cleaned up, no gradebook is written).";
 
 #[derive(Parser)]
 #[command(name = "grade", version, about = "Grade a class's notebooks on the course kernel, each in a sandbox, into a gradebook", after_help = AFTER_HELP)]
@@ -42,8 +43,8 @@ struct Cli {
     #[arg(long, value_name = "DIR")]
     work_dir: Option<PathBuf>,
     /// Submissions graded at once [default: the number of cores].
-    #[arg(long, short, value_name = "N")]
-    jobs: Option<usize>,
+    #[arg(long, short, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    jobs: Option<u16>,
     /// Longest one cell may run, in seconds (an endless loop stops here).
     #[arg(long, value_name = "S", default_value = "60", value_parser = parse_seconds)]
     timeout_per_cell: Duration,
@@ -54,10 +55,10 @@ struct Cli {
     #[arg(long, value_name = "S", default_value = "180", value_parser = parse_seconds)]
     startup_timeout: Duration,
     /// Memory per submission, MiB (kernel, compiler and the learner's code together).
-    #[arg(long, value_name = "MIB", default_value = "4096")]
+    #[arg(long, value_name = "MIB", default_value = "4096", value_parser = clap::value_parser!(u64).range(256..=1 << 30))]
     memory_mib: u64,
     /// Processes and threads per submission.
-    #[arg(long, value_name = "N", default_value = "512")]
+    #[arg(long, value_name = "N", default_value = "512", value_parser = clap::value_parser!(u32).range(64..))]
     max_processes: u32,
     /// Extra Jupyter data folder to find the course kernel spec in (repeatable).
     #[arg(long, value_name = "DIR")]
@@ -67,10 +68,13 @@ struct Cli {
     quiet: bool,
 }
 
+/// At most a week: anything longer is a typo, and it keeps `Instant + Duration` from overflowing.
+const LONGEST: f64 = 7.0 * 24.0 * 3600.0;
+
 fn parse_seconds(s: &str) -> Result<Duration, String> {
     match s.parse::<f64>() {
-        Ok(secs) if secs.is_finite() && secs > 0.0 => Ok(Duration::from_secs_f64(secs)),
-        _ => Err(format!("'{s}' is not a positive number of seconds")),
+        Ok(secs) if secs.is_finite() && secs > 0.0 && secs <= LONGEST => Ok(Duration::from_secs_f64(secs)),
+        _ => Err(format!("'{s}' is not a number of seconds between 0 and {LONGEST} (a week)")),
     }
 }
 
@@ -96,7 +100,7 @@ fn main() -> ExitCode {
         csv: csv.clone(),
         json: json.clone(),
         work_dir,
-        jobs: cli.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        jobs: cli.jobs.map_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()), usize::from),
         timeout_per_cell: cli.timeout_per_cell,
         startup_timeout: cli.startup_timeout,
         timeout_per_submission: cli.timeout_per_submission,
@@ -104,11 +108,16 @@ fn main() -> ExitCode {
         jupyter_path: cli.jupyter_path,
         progress: !cli.quiet,
     };
+    grade::class::stop_on_signals();
     match grade::grade_class(&options) {
         Ok((submissions, summary)) => {
             print!("{summary}");
             println!("gradebook: {} and {} ({} submissions)", csv.display(), json.display(), submissions.len());
             ExitCode::SUCCESS
+        }
+        Err(e @ grade::Error::Interrupted) => {
+            eprintln!("grade: {e}");
+            ExitCode::from(130)
         }
         Err(e) => {
             eprintln!("grade: error: {e}");

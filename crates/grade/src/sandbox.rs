@@ -11,7 +11,8 @@
 //!   top of the Cargo home;
 //! - the Jupyter connection file, read-only;
 //! - its own `/proc` (PID namespace: it cannot see or signal the grader or other kernels),
-//!   `/dev` and `/tmp`; no capabilities (bubblewrap drops them), and `--die-with-parent`.
+//!   `/dev` and `/tmp`; no capabilities (`--cap-drop ALL`: bubblewrap run by root keeps them
+//!   otherwise), and `--die-with-parent`.
 //!
 //! What it does not protect against: a kernel exploit (bubblewrap shares the host kernel), CPU
 //! time beyond the per-cell and per-submission timeouts (no CPU quota), disk filled inside the
@@ -79,6 +80,14 @@ impl CourseKernel {
             .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".rustup")))
             .filter(|p| p.is_dir())
             .ok_or_else(|| setup("cannot find rustup's home (set RUSTUP_HOME)".into()))?;
+        let fetched = state.join("cargo-home/fetched.Cargo.lock");
+        if std::fs::read(&fetched).ok() != std::fs::read(repo.join("Cargo.lock")).ok() {
+            return Err(setup(format!(
+                "the kernel's crates ({}) are not those of {}/Cargo.lock (the checkout changed since set-up)",
+                fetched.display(),
+                repo.display()
+            )));
+        }
         let built_slot = built_slot(&state).ok_or_else(|| setup(format!("no built kernel slot under {}/evcxr-tmp", state.display())))?;
         Ok(CourseKernel { repo, state, evcxr_config, evcxr, cargo_bin, rustup_home, built_slot, env })
     }
@@ -175,6 +184,9 @@ impl PrivateDir {
     /// bubblewrap's options for a kernel that may write only this folder.
     pub fn bwrap_args(&self, kernel: &CourseKernel) -> Vec<String> {
         let mut a = Args::default();
+        // bubblewrap started by root keeps every capability unless told otherwise; with
+        // CAP_SYS_ADMIN a cell could remount the read-only course sources writable.
+        a.flags(&["--cap-drop", "ALL"]);
         a.flags(&["--die-with-parent", "--new-session", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]);
         a.pair("--proc", "/proc");
         a.pair("--dev", "/dev");

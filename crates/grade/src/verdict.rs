@@ -150,6 +150,10 @@ fn judge_one(planned: &PlannedExercise, run: &RunContext) -> Verdict {
                 seconds,
             );
         }
+        // nbrun skips an empty cell.
+        "skipped" if learner.message.is_empty() => {
+            return verdict(State::NotAttempted, "the exercise cell is empty".into(), seconds);
+        }
         "not_run" | "skipped" => return verdict(State::Ungraded, format!("never ran: {}", run.why_stopped()), seconds),
         _ => {
             return verdict(
@@ -164,9 +168,16 @@ fn judge_one(planned: &PlannedExercise, run: &RunContext) -> Verdict {
     };
     let records: Vec<&str> = grader.stdout.lines().filter_map(|l| l.strip_prefix(nonce.as_str())).collect();
     match records.as_slice() {
-        [record] => from_record(record, planned.number)
+        // A record counts only from a check cell that finished normally: learner code that
+        // got hold of the nonce and printed a record before killing the kernel gets nothing.
+        [record] if grader.status == "ok" => from_record(record, planned.number)
             .map(|(state, diagnosis)| verdict(state, diagnosis, seconds))
             .unwrap_or_else(|why| verdict(State::Ungraded, why, seconds)),
+        [_] => verdict(
+            State::Ungraded,
+            format!("the check did not finish normally ({}): {}", grader.status, run.why_stopped()),
+            seconds,
+        ),
         [] if grader.status == "ok" => {
             verdict(State::Ungraded, "the check printed no record (its output was redirected?)".into(), seconds)
         }

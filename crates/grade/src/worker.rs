@@ -38,7 +38,7 @@ pub struct Job {
 pub struct CellOutcome {
     /// The cell id.
     pub id: String,
-    /// nbrun's status word (`ok`, `failed`, `timed out`, `kernel died`, `not run`, …).
+    /// nbrun's status word (`ok`, `allowed_failure`, `timeout`, `kernel_died`, `skipped`, `not_run`, …).
     pub status: String,
     /// nbrun's message for failures (compile error, panic, why the kernel died), else empty.
     pub message: String,

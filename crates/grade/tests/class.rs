@@ -138,13 +138,17 @@ fn class(dir: &Path) -> Vec<(String, Expect)> {
         "let leaks: Vec<String> = [{other:?}, {gradebook:?}, \"/root/.bash_history\", \"/etc/shadow\", {release:?}]\n\
          .iter().filter(|p| std::fs::read(p).is_ok()).map(|p| p.to_string()).collect();\n\
          let listed = std::fs::read_dir({class:?}).map(|d| d.flatten().any(|e| e.path().extension().is_some_and(|x| x == \"ipynb\"))).unwrap_or(false);\n\
-         let wrote = std::fs::write({crates:?}, \"x\").is_ok();\n\
-         println!(\"read: {{leaks:?}}, wrote into the course: {{wrote}}\");\n\
+         let caps = std::fs::read_to_string(\"/proc/self/status\").unwrap_or_default().lines()\n\
+             .find(|l| l.starts_with(\"CapEff:\")).map(|l| l.split_whitespace().last().unwrap_or(\"\").trim_start_matches('0').to_string()).unwrap_or_default();\n\
+         let remounted = std::process::Command::new(\"mount\").args([\"-o\", \"remount,bind,rw\", {crates_dir:?}]).status().map(|s| s.success()).unwrap_or(false);\n\
+         let wrote = std::fs::write({crates:?}, \"x\").is_ok() || remounted || !caps.is_empty();\n\
+         println!(\"read: {{leaks:?}}, capabilities: {{caps:?}}, remounted: {{remounted}}, wrote into the course: {{wrote}}\");\n\
          let answer_2 = if leaks.is_empty() && !wrote && !listed {{ Some((3, 1)) }} else {{ Some((1, 3)) }};\n\
          check_exercise_2(&answer_2)",
         release = RELEASE,
         class = dir.display().to_string(),
         crates = concat!(env!("CARGO_MANIFEST_DIR"), "/../course/src/pwned.rs"),
+        crates_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../course/src"),
     );
     add("reads_other_files", Some(variant(&[("ex2", Some(&snoop))])), None, Expect { states: [na, "incorrect", na, na], diagnoses: &[] });
     add(
