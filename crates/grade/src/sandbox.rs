@@ -118,7 +118,7 @@ fn find_in_path(program: &str) -> Option<PathBuf> {
 }
 
 /// Limits for one submission.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy)]
 pub struct Limits {
     /// Memory of the kernel and everything it starts (cargo, rustc, the learner's code), bytes.
     pub memory_bytes: u64,

@@ -150,11 +150,9 @@ fn judge_one(planned: &PlannedExercise, run: &RunContext) -> Verdict {
                 seconds,
             );
         }
-        // nbrun skips an empty cell.
-        "skipped" if learner.message.is_empty() => {
-            return verdict(State::NotAttempted, "the exercise cell is empty".into(), seconds);
-        }
-        "not_run" | "skipped" => return verdict(State::Ungraded, format!("never ran: {}", run.why_stopped()), seconds),
+        // nbrun skips an empty cell (a cell with a refused command never gets here: Plan::Refused).
+        "skipped" => return verdict(State::NotAttempted, "the exercise cell is empty".into(), seconds),
+        "not_run" => return verdict(State::Ungraded, format!("never ran: {}", run.why_stopped()), seconds),
         _ => {
             return verdict(
                 State::Ungraded,
