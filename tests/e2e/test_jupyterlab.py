@@ -338,3 +338,39 @@ def test_exercise_feedback_after_typing_answer(ran_all, lab, artifacts):
     low = after.lower()
     assert "not attempted" not in low, f"feedback still says not attempted:\n{after}"
     assert re.search(r"(?<!in)correct", low) and "incorrect" not in low, f"feedback is not 'correct':\n{after}"
+
+
+def test_restart_hands_over_a_warm_kernel_and_the_notebook_still_runs(ran_all, lab, artifacts):
+    """Kernel -> Restart Kernel… in the menu: the kernel pool (kernel-config/provisioner) hands over
+    its spare, which listens on other ports than the kernel before it; JupyterLab reconnects and
+    the whole notebook runs again."""
+    page = ran_all
+    kernel_id = lab.api("GET", "/api/sessions")[0]["kernel"]["id"]
+    handed_over = f"kernel {kernel_id} is the spare"
+    before = lab.log_path.read_text(errors="replace").count(handed_over)
+    t0 = time.monotonic()
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Kernel$")).click()
+    page.locator(".lm-Menu-item:visible", has_text="Restart Kernel…").first.click()
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    wait_for(lambda: lab.log_path.read_text(errors="replace").count(handed_over) > before
+             and notebook_state(page)["status"] == "idle" and server_kernel_states(lab) == ["idle"],
+             RUN_ALL_TIMEOUT_S, "the restarted kernel to be idle (a spare from the pool)", page, interval=0.5,
+             lab=lab)
+    TIMINGS["restart (menu to idle)"] = time.monotonic() - t0
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+    page.locator(".lm-Menu-item:visible", has_text="Run All Cells").first.click()
+    # The prompts keep their numbers from before the restart until a cell runs: wait for the queue.
+    wait_for(lambda: any(p in ("[*]:", "[*]") for p in notebook_state(page)["prompts"]),
+             60, "Run All to queue the cells after the restart", page, interval=0.2)
+
+    def finished():
+        s = notebook_state(page)
+        return s["status"] == "idle" and not any("*" in p for p in s["prompts"])
+
+    wait_for(finished, RUN_ALL_TIMEOUT_S, "Run All Cells after the restart", page, interval=1, lab=lab)
+    time.sleep(1)
+    for cid in JACOBIAN_CELLS:
+        cell = notebook_cell(page, cid)
+        assert not output_text(cell, STDERR).strip(), f"{cid} after restart: {output_text(cell, STDERR)}"
+        images = cell.locator(".jp-OutputArea-output svg, .jp-OutputArea-output img")
+        assert images.count() >= 1, f"{cid}: no heatmap after the restart"

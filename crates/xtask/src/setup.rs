@@ -173,6 +173,7 @@ fn write_kernelspec(ctx: &Context) -> Result<()> {
                 .map_err(|e| sh::fail(format!("cannot remove {}: {e}", user_spec.display())))?;
         }
     }
+    enable_pool_prefill(ctx)?;
     let list = sh::output(Command::new(&jupyter).args(["kernelspec", "list"])).unwrap_or_default();
     let installed = list
         .lines()
@@ -185,6 +186,18 @@ fn write_kernelspec(ctx: &Context) -> Result<()> {
         .join("\n");
     eprintln!("kernel spec installed: {installed}");
     Ok(())
+}
+
+/// JupyterLab from .venv loads the kernel pool's server extension, which starts a spare course
+/// kernel with the server, so the first notebook opened gets a warm kernel too
+/// (kernel-config/provisioner; the provisioner itself is named by the kernel spec).
+fn enable_pool_prefill(ctx: &Context) -> Result<()> {
+    let dir = ctx.venv.join("etc/jupyter/jupyter_server_config.d");
+    sh::mkdir(&dir)?;
+    sh::write(
+        &dir.join("jacobian_course_pool.json"),
+        "{\"ServerApp\": {\"jpserver_extensions\": {\"jacobian_course_pool\": true}}}\n",
+    )
 }
 
 /// All four set-up steps.
@@ -230,6 +243,9 @@ fn run_browser_tests(ctx: &Context) -> Result<()> {
         )?;
         sh::copy(&requirements, &stamp)?;
     }
+    // The kernel pool on the real kernel, through nbclient (restarts, a killed spare, lifetime).
+    sh::step("kernel pool test: restarts and spares of the course kernel (tests/pool)");
+    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/pool"]))?;
     let t = Instant::now();
     sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/e2e"]))?;
     eprintln!("browser test done in {}", sh::elapsed(t));

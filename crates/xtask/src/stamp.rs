@@ -19,8 +19,15 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Not part of what the kernel builds: the kernel provisioner is Python that runs in JupyterLab's
+/// process (and Python writes `__pycache__`, pip `*.egg-info`, into it), installed by step 2.
+const NOT_INPUTS: &[&str] = &["kernel-config/provisioner"];
+
 /// Every regular file under `path` (not following links), except tests and benches.
 fn collect(repo: &Path, rel: PathBuf, out: &mut Vec<PathBuf>) {
+    if NOT_INPUTS.iter().any(|n| rel == Path::new(n)) {
+        return;
+    }
     let Ok(meta) = std::fs::symlink_metadata(repo.join(&rel)) else {
         return;
     };
@@ -85,7 +92,8 @@ mod tests {
             .arg("-c")
             .arg(
                 "find Cargo.toml Cargo.lock kernel-config crates/jacobian crates/heatmap crates/course \\
-                   -type f -not -path '*/tests/*' -not -path '*/benches/*' -print0 \\
+                   -type f -not -path '*/tests/*' -not -path '*/benches/*' \\
+                   -not -path 'kernel-config/provisioner/*' -print0 \\
                  | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1",
             )
             .current_dir(crate::repo_root())
