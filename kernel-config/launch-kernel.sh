@@ -9,7 +9,7 @@
 # that finds every slot busy gets a fresh, throw-away tmpdir (slow but correct).
 set -euo pipefail
 
-connection_file=${1:?usage: launch-kernel.sh CONNECTION_FILE}
+connection_file=${1:?usage: launch-kernel.sh CONNECTION_FILE | --seed-slots}
 state=${JACOBIAN_COURSE_STATE:?JACOBIAN_COURSE_STATE is set by kernel.json}
 evcxr=${JACOBIAN_COURSE_EVCXR:-evcxr_jupyter}
 
@@ -82,25 +82,38 @@ fi
 # Only the dependencies' artifacts are copied (every slot gets the workspace's Cargo.lock); a
 # kernel running in the source slot only writes its cell crate, whose incremental cache is left
 # behind.
+# The source must be idle (its lock free, and held by us while we copy): a kernel building a
+# cell in it rewrites files under its target, and a copy taken meanwhile was seen to break the
+# new slot's first build, which kills the kernel before it answers (evcxr_jupyter exits when
+# init.evcxr fails). `./course setup` seeds slot-1 ahead of time (--seed-slots below), so that a
+# second kernel (a second notebook, the kernel pool's spare) finds a built slot while the first
+# one holds slot-0.
 seed_slot() {
-  local dir=$1 src t=$SECONDS
+  local dir=$1 src src_fd t=$SECONDS
   [[ -d $dir/target ]] && return 0
   for src in "$state"/evcxr-tmp/slot-*; do
-    [[ $src != "$dir" && -d $src/target ]] || continue
+    [[ $src != "$dir" && -d $src && -d $src/target ]] || continue
+    exec {src_fd}>"$src.lock"
+    if ! flock -n "$src_fd"; then
+      exec {src_fd}>&-
+      continue
+    fi
     echo "launch-kernel.sh: new slot $(basename "$dir"): copying the built course crates from $(basename "$src")" >&2
     rm -rf "$dir/target.seed"
     if cp -a --reflink=auto "$src/target" "$dir/target.seed" 2>/dev/null; then
+      exec {src_fd}>&-
       rm -rf "$dir"/target.seed/*/debug/incremental
       mv "$dir/target.seed" "$dir/target"
       echo "launch-kernel.sh: slot $(basename "$dir") ready in $((SECONDS - t)) s" >&2
       return 0
     fi
+    exec {src_fd}>&-
     rm -rf "$dir/target.seed"
   done
   # Nothing to copy: this start compiles everything, inside init.evcxr, before the kernel
   # answers (JupyterLab shows "Kernel starting"); evcxr prints cargo's progress to stderr,
   # which is the terminal JupyterLab was started from.
-  echo "launch-kernel.sh: slot $(basename "$dir") is new and no slot is built yet: compiling the course crates" \
+  echo "launch-kernel.sh: slot $(basename "$dir") is new and no idle slot is built to copy from: compiling the course crates" \
        "(several minutes on 2 cores; 'Compiling …' lines follow; \`./course setup\` does this once ahead of time)" >&2
 }
 
@@ -122,6 +135,30 @@ for old in "$state"/evcxr-tmp/fresh-*.lock; do
 done
 
 slots=${JACOBIAN_COURSE_SLOTS:-4}
+
+# `launch-kernel.sh --seed-slots`, run by `./course setup` right after it built slot-0 and while
+# no kernel of this checkout runs: the other slots were built from older sources, so their
+# targets go (each is re-seeded from slot-0 when a kernel first takes it), and slot-1 is seeded
+# now. A slot in use is left alone.
+if [[ $connection_file == --seed-slots ]]; then
+  for ((i = 1; i < slots; i++)); do
+    dir="$state/evcxr-tmp/slot-$i"
+    mkdir -p "$dir"
+    exec {lock_fd}>"$dir.lock"
+    if flock -n "$lock_fd"; then
+      rm -rf "$dir/target" "$dir/target.seed"
+      if ((i == 1)); then
+        seed_slot "$dir"
+        lock_slot "$dir"
+      fi
+    else
+      echo "launch-kernel.sh: slot-$i is in use: left as it is" >&2
+    fi
+    exec {lock_fd}>&-
+  done
+  exit 0
+fi
+
 for ((i = 0; i < slots; i++)); do
   dir="$state/evcxr-tmp/slot-$i"
   mkdir -p "$dir"

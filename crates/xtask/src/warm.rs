@@ -61,6 +61,14 @@ pub fn warm_kernel(ctx: &Context) -> Result<()> {
         0 => {}
         code => return Err(sh::exit(code)),
     }
+    // 3. the other slots were built from older sources: launch-kernel.sh drops them and seeds
+    // slot-1 from slot-0 now, while no kernel builds in it (a second kernel, such as the pool's
+    // spare next to a learner's, then starts warm).
+    sh::run(
+        std::process::Command::new(ctx.repo.join("kernel-config/launch-kernel.sh"))
+            .arg("--seed-slots")
+            .env("JACOBIAN_COURSE_STATE", &ctx.state),
+    )?;
     eprintln!(
         "kernel warm in {}; a warm kernel start plus first heatmap took {}",
         sh::elapsed(t),

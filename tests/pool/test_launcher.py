@@ -1,0 +1,83 @@
+"""launch-kernel.sh's slots, with a stand-in for evcxr_jupyter (no kernel starts: seconds).
+
+A slot is seeded only from a slot nobody uses: a kernel building a cell rewrites files under
+its target, and a copy taken meanwhile broke the new slot's first build (the kernel died before
+answering kernel_info). `--seed-slots` (run by `./course setup`) drops the other slots' old
+builds and seeds slot-1, leaving a slot in use alone.
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import subprocess
+from contextlib import ExitStack
+from pathlib import Path
+
+from conftest import REPO
+
+LAUNCHER = REPO / "kernel-config" / "launch-kernel.sh"
+TRIPLE = "x86_64-unknown-linux-gnu"  # evcxr builds for an explicit target: target/TRIPLE/debug
+
+
+def make_slot(state: Path, i: int, marker: str | None) -> Path:
+    slot = state / "evcxr-tmp" / f"slot-{i}"
+    slot.mkdir(parents=True, exist_ok=True)
+    if marker is not None:
+        (slot / "target" / TRIPLE / "debug" / "incremental").mkdir(parents=True, exist_ok=True)
+        (slot / "target" / TRIPLE / "debug" / "built-from").write_text(marker)
+    return slot
+
+
+def hold(stack: ExitStack, state: Path, i: int) -> None:
+    """Take slot i's lock as a running kernel holds it."""
+    f = stack.enter_context(open(state / "evcxr-tmp" / f"slot-{i}.lock", "w"))
+    fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def launch(state: Path, *args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, JACOBIAN_COURSE_STATE=str(state), JACOBIAN_COURSE_EVCXR="true")
+    return subprocess.run([str(LAUNCHER), *args], env=env, capture_output=True, text=True, timeout=60)
+
+
+def built_from(slot: Path) -> str | None:
+    f = slot / "target" / TRIPLE / "debug" / "built-from"
+    return f.read_text() if f.exists() else None
+
+
+def test_a_new_slot_is_copied_from_an_idle_slot_never_from_one_in_use(tmp_path):
+    make_slot(tmp_path, 0, "slot-0")
+    new = make_slot(tmp_path, 1, None)
+    make_slot(tmp_path, 2, "slot-2")
+    with ExitStack() as stack:
+        hold(stack, tmp_path, 0)  # a learner's kernel, maybe building a cell
+        r = launch(tmp_path, str(tmp_path / "kernel-x.json"))
+    assert r.returncode == 0, r.stderr
+    assert built_from(new) == "slot-2", r.stderr
+    assert not (new / "target" / TRIPLE / "debug" / "incremental").exists()
+
+
+def test_no_copy_while_every_built_slot_is_in_use(tmp_path):
+    make_slot(tmp_path, 0, "slot-0")
+    new = make_slot(tmp_path, 1, None)
+    with ExitStack() as stack:
+        hold(stack, tmp_path, 0)
+        r = launch(tmp_path, str(tmp_path / "kernel-x.json"))
+    assert r.returncode == 0, r.stderr
+    assert built_from(new) is None
+    assert "no idle slot is built to copy from" in r.stderr, r.stderr
+
+
+def test_seed_slots_refreshes_old_slots_and_leaves_one_in_use_alone(tmp_path):
+    make_slot(tmp_path, 0, "new build")
+    for i in (1, 2, 3):
+        make_slot(tmp_path, i, "old build")
+    with ExitStack() as stack:
+        hold(stack, tmp_path, 2)
+        r = launch(tmp_path, "--seed-slots")
+    assert r.returncode == 0, r.stderr
+    slots = tmp_path / "evcxr-tmp"
+    assert built_from(slots / "slot-1") == "new build", r.stderr
+    assert built_from(slots / "slot-2") == "old build", "a slot in use was touched"
+    assert "slot-2 is in use" in r.stderr
+    assert not (slots / "slot-3" / "target").exists(), "an old build was kept"
+    assert built_from(slots / "slot-0") == "new build"
