@@ -178,7 +178,9 @@ pub fn block(mime: &str, content: &str) -> String {
 }
 
 /// Prints display blocks to stdout in one write, so no other output interleaves.
+/// Also starts the kernel's watcher ([`crate::kernel::watch`]) in a runtime evcxr restarted.
 pub fn emit(s: &str) {
+    crate::kernel::watch();
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     // Nowhere to report a closed stdout; evcxr would have died already.

@@ -24,6 +24,8 @@
 //! - [`tensors`]: `tensor`, `matrix`, `matvec`, `max_abs_diff`;
 //! - [`exercise`]: the exercise system (one [`exercise::Exercise`] per exercise, declarative
 //!   checks, reusable mistake detectors, free-text grading);
+//! - [`kernel`]: the kernel's execution process: a clear message when it stops (variables lost),
+//!   and output that is not UTF-8 repaired instead of silencing or shifting the rest of the session;
 //! - [`nb03`]: notebook 03's four exercises and the checks its cells call;
 //! - [`exercises`]: the names of earlier versions.
 #![deny(missing_docs)]
@@ -32,6 +34,7 @@ pub mod display;
 pub mod exercise;
 pub mod exercises;
 pub mod format;
+pub mod kernel;
 pub mod nb03;
 pub mod prelude;
 pub mod tensors;

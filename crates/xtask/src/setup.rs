@@ -243,9 +243,10 @@ fn run_browser_tests(ctx: &Context) -> Result<()> {
         )?;
         sh::copy(&requirements, &stamp)?;
     }
-    // The kernel pool on the real kernel, through nbclient (restarts, a killed spare, lifetime).
-    sh::step("kernel pool test: restarts and spares of the course kernel (tests/pool)");
-    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/pool"]))?;
+    // The real kernel through jupyter_client/nbclient: the pool (restarts, a killed spare,
+    // lifetime), the launcher's slots, interrupts and output that is not UTF-8.
+    sh::step("kernel tests through Jupyter's client: the pool, slots, interrupts, output (tests/kernel)");
+    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/kernel"]))?;
     let t = Instant::now();
     sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/e2e"]))?;
     eprintln!("browser test done in {}", sh::elapsed(t));

@@ -24,7 +24,7 @@ def ksm():
         spec = manager.get_kernel_spec(KERNEL)
     except (ImportError, NoSuchKernel) as e:
         pytest.exit(f"the course kernel or its pool is not installed in {sys.prefix} ({e!r}): "
-                    "run `./course setup`, then `.venv/bin/python -m pytest tests/pool`", returncode=1)
+                    "run `./course setup`, then `.venv/bin/python -m pytest tests/kernel`", returncode=1)
     kp = spec.metadata.get("kernel_provisioner", {})
     if kp.get("provisioner_name") != "jacobian-course-pool":
         pytest.exit(f"the installed kernel spec {spec.resource_dir} names no kernel pool: run `./course setup`",

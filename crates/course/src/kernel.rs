@@ -1,0 +1,349 @@
+//! The course kernel's execution process: what a learner sees when it stops, and output that
+//! is not UTF-8.
+//!
+//! evcxr runs every cell in one child process (the "runtime"). Two of its habits cost a learner
+//! dearly, and evcxr offers no hook for either (evcxr 0.22, `child_process.rs`):
+//!
+//! - An interrupt (JupyterLab's ■), a crash, `std::process::exit` or an out-of-memory kill ends
+//!   that process. evcxr starts a new one and reports only "Subprocess terminated with status:
+//!   signal: 9 (SIGKILL)"; every variable is gone and nothing says so, so the learner's next
+//!   cell fails with "cannot find value `x`".
+//! - evcxr reads the process's output with `BufRead::lines`, which fails on the first line that
+//!   is not UTF-8. On stderr, everything after it (panic messages included) vanishes until the
+//!   next restart; on stdout, every later cell's output arrives one cell late.
+//!
+//! [`watch`] fixes both from inside the runtime. It forks a small watcher process that reads the
+//! runtime's stdout and stderr through two pipes and passes them on to evcxr with every invalid
+//! byte sequence replaced by U+FFFD (so evcxr never sees a bad line). When the pipes close, the
+//! runtime has ended: the watcher writes [`STATE_LOST`] to evcxr's end of the runtime's stdout,
+//! which evcxr reads to its end before it reports the termination, so the learner reads it next
+//! to evcxr's line. A process, not a thread, because a thread dies with the runtime: it would
+//! lose the last lines (a panic message just before an abort) and could not say that the
+//! process ended.
+//!
+//! The kernel's `init.evcxr` calls [`watch`] when the kernel starts; every rich display
+//! ([`crate::display::emit`]) calls it too, so the process evcxr starts after a restart is
+//! watched from its first heatmap or feedback on. Outside evcxr's runtime it does nothing.
+
+/// What the learner reads when the runtime has ended (then evcxr's own "Subprocess terminated"
+/// line follows).
+pub const STATE_LOST: &str = "\
+The Rust process that runs your cells has stopped (an interrupt, a crash, an exit or too much \
+memory), so every variable is gone: each `let`, the random generator, your network. Functions, \
+structs and `use` lines are kept. To go on, re-run the cells above this one (JupyterLab: Run > \
+Run All Above Selected Cell), then this one.\n";
+
+/// The environment variable that marks a runtime as watched (its value: the runtime's pid).
+/// evcxr starts each new runtime from its own environment, so a restarted one is not marked.
+const WATCHED: &str = "JACOBIAN_COURSE_WATCHED_PID";
+
+/// evcxr sets this in its runtime process (evcxr `runtime.rs`, `EVCXR_IS_RUNTIME_VAR`).
+const EVCXR_RUNTIME: &str = "EVCXR_IS_RUNTIME";
+
+/// Starts the watcher for this process, once; does nothing outside evcxr's runtime, on a
+/// platform without `fork`, or when the pipe or the fork fails (the kernel then behaves as plain
+/// evcxr does). Cheap after the first call: one environment lookup.
+pub fn watch() {
+    if std::env::var_os(EVCXR_RUNTIME).is_none() {
+        return;
+    }
+    let me = std::process::id().to_string();
+    if std::env::var(WATCHED).is_ok_and(|pid| pid == me) {
+        return;
+    }
+    #[cfg(target_os = "linux")]
+    if imp::start() {
+        // Like `exercise::help`'s counters: evcxr loads each cell as a library of its own, so
+        // a static would not remember across cells; the process environment does.
+        std::env::set_var(WATCHED, &me);
+    }
+}
+
+/// Lossy UTF-8 over a byte stream, without allocating (the watcher runs after `fork` in a
+/// process with threads, where only async-signal-safe work is allowed: no heap, no locks).
+/// Feed bytes with [`Utf8Repair::push`]; at the end of the stream, [`Utf8Repair::finish`].
+pub struct Utf8Repair {
+    /// An incomplete multi-byte sequence carried over from the previous chunk.
+    pending: [u8; 4],
+    pending_len: usize,
+}
+
+/// U+FFFD REPLACEMENT CHARACTER, as `String::from_utf8_lossy` writes it.
+const REPLACEMENT: &[u8] = "\u{FFFD}".as_bytes();
+
+impl Default for Utf8Repair {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Utf8Repair {
+    /// Nothing pending.
+    pub const fn new() -> Self {
+        Utf8Repair { pending: [0; 4], pending_len: 0 }
+    }
+
+    /// Passes on `input`'s valid UTF-8 and U+FFFD for each invalid sequence (as
+    /// `String::from_utf8_lossy` would for the whole stream), through `out`; an incomplete
+    /// sequence at the end waits for the next chunk.
+    pub fn push(&mut self, mut input: &[u8], out: &mut impl FnMut(&[u8])) {
+        // Complete a sequence left over from the last chunk, one byte at a time.
+        while self.pending_len > 0 && !input.is_empty() {
+            self.pending[self.pending_len] = input[0];
+            self.pending_len += 1;
+            input = &input[1..];
+            match std::str::from_utf8(&self.pending[..self.pending_len]) {
+                Ok(_) => {
+                    out(&self.pending[..self.pending_len]);
+                    self.pending_len = 0;
+                }
+                Err(e) if e.error_len().is_some() => {
+                    // Invalid: one U+FFFD for the bad prefix, the rest is looked at again.
+                    let bad = e.error_len().unwrap_or(1);
+                    out(REPLACEMENT);
+                    let rest_len = self.pending_len - bad;
+                    let mut rest = [0u8; 4];
+                    rest[..rest_len].copy_from_slice(&self.pending[bad..self.pending_len]);
+                    self.pending_len = 0;
+                    self.push(&rest[..rest_len], out);
+                }
+                Err(_) => {} // still incomplete
+            }
+        }
+        loop {
+            match std::str::from_utf8(input) {
+                Ok(_) => {
+                    out(input);
+                    return;
+                }
+                Err(e) => {
+                    let (good, rest) = input.split_at(e.valid_up_to());
+                    out(good);
+                    match e.error_len() {
+                        Some(bad) => {
+                            out(REPLACEMENT);
+                            input = &rest[bad..];
+                        }
+                        None => {
+                            // An incomplete sequence at the end (at most 3 bytes).
+                            self.pending[..rest.len()].copy_from_slice(rest);
+                            self.pending_len = rest.len();
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The end of the stream: an incomplete sequence still pending becomes one U+FFFD.
+    pub fn finish(&mut self, out: &mut impl FnMut(&[u8])) {
+        if self.pending_len > 0 {
+            out(REPLACEMENT);
+            self.pending_len = 0;
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod imp {
+    use super::{Utf8Repair, STATE_LOST};
+
+    /// Two pipes, a fork, and this process's stdout and stderr pointed at the pipes. `false`
+    /// (nothing changed) when a step fails.
+    pub(super) fn start() -> bool {
+        // SAFETY: plain libc calls on fds this function owns; the child branch only calls
+        // async-signal-safe functions (see `watcher`).
+        unsafe {
+            let (Some(err), Some(out)) = (pipe(), pipe()) else {
+                return false;
+            };
+            // Where the watcher passes the streams on to: evcxr's pipes, fds 1 and 2 now.
+            let evcxr_out = libc::fcntl(1, libc::F_DUPFD_CLOEXEC, 3);
+            let evcxr_err = libc::fcntl(2, libc::F_DUPFD_CLOEXEC, 3);
+            let parent = libc::getpid();
+            let pid = if evcxr_out < 0 || evcxr_err < 0 { -1 } else { libc::fork() };
+            if pid == 0 {
+                watcher([err.0, out.0], [evcxr_err, evcxr_out], parent);
+            }
+            for fd in [err.0, out.0, evcxr_out, evcxr_err] {
+                if fd >= 0 {
+                    libc::close(fd);
+                }
+            }
+            // dup2 clears close-on-exec: a process the learner starts writes there too, as it
+            // would have written to evcxr's pipes.
+            let ok = pid > 0 && libc::dup2(err.1, 2) == 2 && libc::dup2(out.1, 1) == 1;
+            libc::close(err.1);
+            libc::close(out.1);
+            ok
+        }
+    }
+
+    /// `(read end, write end)`, both close-on-exec.
+    unsafe fn pipe() -> Option<(i32, i32)> {
+        let mut fds = [0; 2];
+        (libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) == 0).then_some((fds[0], fds[1]))
+    }
+
+    fn errno() -> i32 {
+        // SAFETY: reads this thread's errno.
+        unsafe { *libc::__errno_location() }
+    }
+
+    /// The watcher: passes stderr and stdout on, repaired, until every writer is gone (or the
+    /// runtime is gone and the pipes have been quiet for a second: a process the learner
+    /// started may hold them), then says the state is lost and exits. Never returns.
+    ///
+    /// Order: evcxr reads stderr on a thread of its own and ends a cell when the runtime's
+    /// stdout says so; stderr written before that is passed on first (each round drains stderr
+    /// before it takes one chunk of stdout), so the watcher never makes a cell's stderr late.
+    ///
+    /// After `fork` in a process with threads only async-signal-safe work is allowed: no heap,
+    /// no locks; `Utf8Repair` and the loop below use the stack and raw syscalls only.
+    unsafe fn watcher(from: [i32; 2], to: [i32; 2], parent: i32) -> ! {
+        libc::signal(libc::SIGPIPE, libc::SIG_IGN);
+        // Nothing else stays open: the slot's lock (held by the runtime, inherited without
+        // close-on-exec from the kernel's launcher) must be released when the runtime ends.
+        for fd in 0..4096 {
+            if !from.contains(&fd) && !to.contains(&fd) {
+                libc::close(fd);
+            }
+        }
+        for fd in from {
+            libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
+        }
+        let mut open = from;
+        let mut repair = [Utf8Repair::new(), Utf8Repair::new()];
+        let mut stdout_at_line_start = true;
+        let mut buf = [0u8; 16384];
+        while open[0] >= 0 || open[1] >= 0 {
+            let mut fds = open.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+            let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
+            if ready == 0 {
+                if libc::getppid() != parent {
+                    break; // the runtime is gone; someone else still holds a pipe
+                }
+                continue;
+            }
+            if ready < 0 && errno() != libc::EINTR {
+                break;
+            }
+            // All of stderr that is there, then one chunk of stdout, until both are empty.
+            loop {
+                while open[0] >= 0 {
+                    match read_chunk(open[0], &mut buf) {
+                        Chunk::Data(n) => repair[0].push(&buf[..n], &mut |b: &[u8]| write_all(to[0], b)),
+                        Chunk::Empty => break,
+                        Chunk::End => open[0] = -1,
+                    }
+                }
+                if open[1] < 0 {
+                    break;
+                }
+                match read_chunk(open[1], &mut buf) {
+                    Chunk::Data(n) => {
+                        stdout_at_line_start = buf[n - 1] == b'\n';
+                        repair[1].push(&buf[..n], &mut |b: &[u8]| write_all(to[1], b));
+                    }
+                    Chunk::Empty => break,
+                    Chunk::End => open[1] = -1,
+                }
+            }
+        }
+        repair[0].finish(&mut |b: &[u8]| write_all(to[0], b));
+        repair[1].finish(&mut |b: &[u8]| write_all(to[1], b));
+        libc::close(to[0]);
+        // evcxr reads the runtime's stdout to its end before it reports the termination (or
+        // shows it as the cell's output while the cell runs). After a normal exit (the kernel
+        // shutting down, or `:restart`) nobody reads it, and the write goes nowhere.
+        if !stdout_at_line_start {
+            write_all(to[1], b"\n");
+        }
+        write_all(to[1], STATE_LOST.as_bytes());
+        libc::_exit(0)
+    }
+
+    enum Chunk {
+        Data(usize),
+        Empty,
+        End,
+    }
+
+    unsafe fn read_chunk(fd: i32, buf: &mut [u8]) -> Chunk {
+        loop {
+            let n = libc::read(fd, buf.as_mut_ptr().cast(), buf.len());
+            if n > 0 {
+                return Chunk::Data(n as usize);
+            }
+            if n == 0 {
+                return Chunk::End;
+            }
+            match errno() {
+                libc::EINTR => continue,
+                libc::EAGAIN => return Chunk::Empty,
+                _ => return Chunk::End,
+            }
+        }
+    }
+
+    unsafe fn write_all(fd: i32, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let n = libc::write(fd, bytes.as_ptr().cast(), bytes.len());
+            if n < 0 && errno() == libc::EINTR {
+                continue;
+            }
+            if n <= 0 {
+                return;
+            }
+            bytes = &bytes[n as usize..];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repaired(chunks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut r = Utf8Repair::new();
+        for c in chunks {
+            r.push(c, &mut |b: &[u8]| out.extend_from_slice(b));
+        }
+        r.finish(&mut |b: &[u8]| out.extend_from_slice(b));
+        out
+    }
+
+    #[test]
+    fn repair_matches_from_utf8_lossy_however_the_stream_is_cut() {
+        let samples: [&[u8]; 7] = [
+            b"plain ascii\n",
+            "héllo → ∂y/∂x 😀\n".as_bytes(),
+            b"\xff\xfe bad\n",
+            b"cut \xe2\x88",
+            b"\xe2\x88\xc3(\xf0\x9f\x98 end",
+            b"\xed\xa0\x80 surrogate, \xc0\xaf overlong",
+            b"\xf4\x90\x80\x80 too big, \x80 lone continuation",
+        ];
+        for sample in samples {
+            let want = String::from_utf8_lossy(sample).into_owned().into_bytes();
+            // whole, then every split into two and into single bytes
+            assert_eq!(repaired(&[sample]), want, "{sample:?}");
+            for cut in 0..=sample.len() {
+                let (a, b) = sample.split_at(cut);
+                assert_eq!(repaired(&[a, b]), want, "{sample:?} cut at {cut}");
+            }
+            let bytes: Vec<&[u8]> = sample.chunks(1).collect();
+            assert_eq!(repaired(&bytes), want, "{sample:?} byte by byte");
+        }
+    }
+
+    #[test]
+    fn watch_does_nothing_outside_evcxr() {
+        // The test process is no evcxr runtime: no fork, fd 2 untouched, no marker.
+        assert!(std::env::var_os(EVCXR_RUNTIME).is_none());
+        watch();
+        assert!(std::env::var_os(WATCHED).is_none());
+    }
+}
