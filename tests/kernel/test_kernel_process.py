@@ -115,6 +115,8 @@ def test_stderr_that_is_not_utf8_does_not_silence_later_cells(kernel):
     assert "a later cell" in later.streams["stderr"], f"stderr went silent: {later.text!r}"
     panic = run(kc, 'panic!("a panic after the bad bytes");')
     assert "a panic after the bad bytes" in panic.text, panic.text
+    # ... and says where, without evcxr's 20-40 lines of backtrace
+    assert "stack backtrace" not in panic.text and len(panic.streams["stderr"].splitlines()) <= 4, panic.text
 
 
 def test_stdout_that_is_not_utf8_does_not_shift_later_outputs(kernel):

@@ -40,9 +40,10 @@ const WATCHED: &str = "JACOBIAN_COURSE_WATCHED_PID";
 /// evcxr sets this in its runtime process (evcxr `runtime.rs`, `EVCXR_IS_RUNTIME_VAR`).
 const EVCXR_RUNTIME: &str = "EVCXR_IS_RUNTIME";
 
-/// Starts the watcher for this process, once; does nothing outside evcxr's runtime, on a
-/// platform without `fork`, or when the pipe or the fork fails (the kernel then behaves as plain
-/// evcxr does). Cheap after the first call: one environment lookup.
+/// Starts the watcher for this process, once, and turns off the backtraces evcxr asks for on
+/// panics; does nothing outside evcxr's runtime. Without `fork` (not Linux), or when a pipe or
+/// the fork fails, there is no watcher and the kernel behaves as plain evcxr does. Cheap after
+/// the first call: two environment lookups.
 pub fn watch() {
     if std::env::var_os(EVCXR_RUNTIME).is_none() {
         return;
@@ -51,10 +52,17 @@ pub fn watch() {
     if std::env::var(WATCHED).is_ok_and(|pid| pid == me) {
         return;
     }
+    // evcxr starts the runtime with RUST_BACKTRACE=1, so a panic printed 20-40 lines of evcxr's
+    // and std's frames under its message. The message and its location are what a learner needs;
+    // std reads the variable when a panic happens, so a cell can still turn backtraces on with
+    // `std::env::set_var("RUST_BACKTRACE", "1")`.
+    if std::env::var("RUST_BACKTRACE").is_ok_and(|v| v == "1") {
+        std::env::set_var("RUST_BACKTRACE", "0");
+    }
+    // Like `exercise::help`'s counters: evcxr loads each cell as a library of its own, so a
+    // static would not remember across cells; the process environment does.
     #[cfg(target_os = "linux")]
     if imp::start() {
-        // Like `exercise::help`'s counters: evcxr loads each cell as a library of its own, so
-        // a static would not remember across cells; the process environment does.
         std::env::set_var(WATCHED, &me);
     }
 }
