@@ -41,14 +41,14 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 # Our variants per workload, as named in benches/jacobian.rs, and the peer each is compared with.
 OURS = {
     "seed_f": ["jacobian", "jacrev", "jacfwd"],
-    "mlp_256": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacrev_vectorized",
-                "jacrev_vectorized_verified", "jacrev_rows"],
-    "mlp_1024": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacrev_vectorized",
-                 "jacrev_vectorized_verified"],
+    "mlp_256": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacobian_default_plus_b",
+                "jacrev_vectorized", "jacrev_vectorized_verified", "jacrev_rows"],
+    "mlp_1024": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacobian_default_plus_b",
+                 "jacrev_vectorized", "jacrev_vectorized_verified"],
     "hessian_tanh_128": ["hessian_default", "hessian_vectorized", "hessian_vectorized_verified", "hessian_rows"],
 }
 # What `--rounds` runs: every variant above but the slow per-row ones.
-DEFAULT_FILTER = "^(seed_f/|mlp_(256|1024)/(sequential_closed_form|jacobian_default|jacobian_default_ops|jacrev_vectorized$)|hessian_tanh_128/(hessian_default|hessian_vectorized$))"
+DEFAULT_FILTER = "^(seed_f/|mlp_(256|1024)/(sequential_closed_form|jacobian_default|jacobian_default_ops|jacobian_default_plus_b|jacrev_vectorized$)|hessian_tanh_128/(hessian_default|hessian_vectorized$))"
 PRIMARY_PEER = {
     "seed_f": "torch.func.jacrev",
     "mlp_256": "torch.func.jacrev",

@@ -68,13 +68,15 @@ thread_local! {
 /// transform of the thread returns.
 pub(crate) struct Scope {
     created: RefCell<Vec<TensorId>>,
+    /// A transform called inside a closure never records into an outer transform's tape.
+    _tape: crate::tape::Suspended,
 }
 
 impl Scope {
     pub(crate) fn enter() -> Self {
         SCOPE.with(|s| s.borrow_mut().0 += 1);
         STARTED.with(|c| c.set(c.get() + 1));
-        Scope { created: RefCell::new(Vec::new()) }
+        Scope { created: RefCell::new(Vec::new()), _tape: crate::tape::suspend() }
     }
 
     /// Records a variable this transform created.

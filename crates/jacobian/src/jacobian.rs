@@ -9,7 +9,15 @@ use candle_core::{DType, Tensor, Var};
 /// in cost and in what they ask of the closure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// Pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
+    /// First, at top level on the CPU: if `f` is built only from the ops of [`crate::ops`]
+    /// (`linear`, `matvec`, `relu`, `sigmoid`, `tanh`) and [`crate::nn`] layers, on a 1-D `x`
+    /// (element-wise ops on any shape), with constant weights, the Jacobian is the product of
+    /// their recorded local Jacobians (`W`, `diag(1[z > 0])`, …), accumulated from the smaller
+    /// side without any backward pass or batch. This is exact and needs no check: it is used
+    /// only when those ops make up the whole graph from `x` to `f(x)`; any other op (candle's
+    /// `+`, a sum, a reshape, a captured variable) sends `f` down the path below.
+    ///
+    /// Otherwise, pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
     /// has at least four times as many entries as the input (`m ≥ 4n`, where forward mode's
     /// `n + 1` passes are cheaper than reverse mode's `m`); otherwise, for at least
     /// [`AUTO_VECTORIZED_MIN_OUTPUTS`] outputs, *try* [`Strategy::ReverseVectorized`] (one batched
@@ -446,7 +454,16 @@ where
 {
     options.validate(function)?;
     let scope = engine::Scope::enter();
-    let Evaluated { point, y, calls_transforms } = evaluate(function, &scope, f, x, true, false)?;
+    // Auto at top level records a tape of the closure's known ops (see `crate::tape`); any
+    // other strategy, or a nested call, evaluates as usual.
+    let taped = options.strategy == Strategy::Auto && !x.track_op() && x.device().is_cpu();
+    let (evaluated, tape) = if taped {
+        let (evaluated, tape) = crate::tape::recording(|| evaluate(function, &scope, f, x, true, false));
+        (evaluated, Some(tape))
+    } else {
+        (evaluate(function, &scope, f, x, true, false), None)
+    };
+    let Evaluated { point, y, calls_transforms } = evaluated?;
     let dims = Dims::of(x, &y);
     let zeros = || -> Result<Tensor> { Ok(Tensor::zeros(dims.result(), x.dtype(), x.device())?) };
     if dims.m == 0 || dims.n == 0 {
@@ -459,6 +476,12 @@ where
         return zeros();
     }
     let nested = point.nested;
+    if let Some(tape) = tape.filter(|_| !nested && !calls_transforms) {
+        if let Some(rules) = tape.chain(&y, &point.wrt) {
+            let flat = crate::tape::jacobian(&rules, dims.n, x.dtype(), x.device())?;
+            return finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite, nested);
+        }
+    }
     check_vectorized_allowed(function, options, nested)?;
     let flat = match auto_guard(options.resolve(dims.m, dims.n), options, nested || calls_transforms) {
         Strategy::ReverseRows | Strategy::Auto => {

@@ -88,6 +88,7 @@ pub mod ops;
 mod products;
 pub mod rng;
 pub mod second_order;
+mod tape;
 
 pub use argnums::{gradient2, gradient_argnums, jacobian2, jacobian_argnums, jacobian_multi};
 pub use candle_core::{DType, Device, Tensor};

@@ -7,6 +7,7 @@
 //! Why not candle's own: `Tensor::relu` differentiates to `relu'(0) = 1` in candle 0.11, whereas
 //! PyTorch and the course's `J_ReLU = diag(1[z > 0])` use 0; and `1 / (1 + e^{−x})` written with
 //! candle ops gives NaN gradients for large negative `x` (`0 · ∞`).
+use crate::tape;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor};
 
 /// ReLU, `max(z, 0)`, with the derivative `1[z > 0]` (so `relu'(0) = 0`, as in PyTorch).
@@ -28,7 +29,24 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor}
 /// # Ok(()) }
 /// ```
 pub fn relu(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // One node, recorded with its Jacobian diag(1[z > 0]). The backward selects as
+        // `where_cond`'s does (a dead unit gets exactly 0, even from an infinite cotangent).
+        let zd = z.detach();
+        let dead = zd.le(0.0)?;
+        let value = dead.where_cond(&zd.zeros_like()?, &zd)?;
+        let live = dead.flatten_all()?.to_vec1::<u8>()?.iter().enumerate().filter(|(_, &d)| d == 0).map(|(i, _)| i as u32).collect();
+        let y = splice(z, value, "jacobian-relu", move |_, grad| dead.where_cond(&grad.zeros_like()?, grad))?;
+        tape::record(z, &y, tape::Rule::Mask(live, z.elem_count()));
+        return Ok(y);
+    }
     z.le(0.0)?.where_cond(&z.zeros_like()?, z)
+}
+
+/// Whether an op on `z` should build one recorded node (see [`crate::tape`]): a tape is
+/// recording in this thread and `z` is on a graph (on the CPU, where custom ops run).
+fn taping(z: &Tensor) -> bool {
+    z.track_op() && z.device().is_cpu() && tape::active()
 }
 
 /// The logistic sigmoid `σ(z) = 1 / (1 + e^{−z})`, computed without overflow.
@@ -48,6 +66,15 @@ pub fn relu(z: &Tensor) -> Result<Tensor> {
 /// # Ok(()) }
 /// ```
 pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // One node, recorded with diag(σ(1 − σ)); its backward rebuilds σ'(z) from z with a
+        // graph, so it is exact at every order.
+        let value = sigmoid(&z.detach())?;
+        let d = (&value * (1.0 - &value)?)?.flatten_all()?;
+        let y = splice(z, value, "jacobian-sigmoid", |z, grad| grad * sigmoid_derivative(z)?)?;
+        tape::record(z, &y, tape::Rule::Scale(d));
+        return Ok(y);
+    }
     let a = z.abs()?.neg()?.exp()?;
     let positive = (&a + 1.0)?.recip()?;
     let negative = (&a * &positive)?;
@@ -57,6 +84,14 @@ pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
 /// `tanh(z)`, candle's own (its derivative `1 − tanh²` is exact). Provided for symmetry with
 /// [`relu`] and [`sigmoid`]. **Mirrors** `torch.tanh`.
 pub fn tanh(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // One node, recorded with diag(1 − tanh²); the backward is exact at every order.
+        let value = z.detach().tanh()?;
+        let d = (1.0 - value.sqr()?)?.flatten_all()?;
+        let y = splice(z, value, "jacobian-tanh", |z, grad| grad * tanh_derivative(z)?)?;
+        tape::record(z, &y, tape::Rule::Scale(d));
+        return Ok(y);
+    }
     z.tanh()
 }
 
@@ -108,6 +143,20 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let k = x.dims().last().copied().unwrap_or(0);
     if x.rank() == 0 || k != n {
         candle_core::bail!("linear: x must have {n} entries on its last axis (W is {m}×{n}), got shape {:?}", x.dims())
+    }
+    if x.rank() == 1 && taping(x) && !w.track_op() && b.is_none_or(|b| !b.track_op()) {
+        // One node for `W x + b`, recorded with its Jacobian W; backward `grad · W`.
+        let mut value = product_once(&x.detach().reshape((1, n))?, w)?.reshape(m)?;
+        if let Some(b) = b {
+            if b.dims() != [m] {
+                candle_core::bail!("linear: b must have shape [{m}] to match W ({m}×{n}), got {:?}", b.dims())
+            }
+            value = (value + b)?;
+        }
+        let wc = w.clone();
+        let y = splice(x, value, "jacobian-linear", move |x, grad| grad.reshape((1, m))?.matmul(&wc)?.reshape(x.shape()))?;
+        tape::record(x, &y, tape::Rule::Linear(w.clone()));
+        return Ok(y);
     }
     let rows = x.elem_count() / n.max(1);
     let out_dims: Vec<usize> = x.dims()[..x.rank() - 1].iter().copied().chain([m]).collect();
