@@ -350,7 +350,13 @@ pub(crate) fn repeated_point(scope: &Scope, x: &Tensor, b: usize, nested: bool) 
 
 /// The entries of `t`, flattened, in f64.
 pub(crate) fn values(t: &Tensor) -> Result<Vec<f64>> {
-    Ok(t.detach().flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?)
+    let flat = t.detach().flatten_all()?;
+    // f32 is widened in one pass over the copied slice (candle's `to_dtype` would allocate an
+    // f64 tensor first and copy it again): the checks read whole batches this way.
+    Ok(match flat.dtype() {
+        DType::F32 => flat.to_vec1::<f32>()?.into_iter().map(f64::from).collect(),
+        _ => flat.to_dtype(DType::F64)?.to_vec1::<f64>()?,
+    })
 }
 
 #[cfg(test)]
