@@ -193,6 +193,47 @@ where
     Ok(Evaluated { point, y, calls_transforms })
 }
 
+/// What [`evaluate_taped`] found.
+enum Taped {
+    /// The tape explained `f`: the flat `(m, n)` Jacobian and the output's shape.
+    Jacobian(Tensor, Vec<usize>),
+    /// It did not: `f` evaluated the usual way.
+    Evaluated(Evaluated),
+}
+
+/// [`evaluate`] with a tape recording (see [`crate::tape`]), for [`Strategy::Auto`] at top
+/// level: the Jacobian when the tape explains `f`. Otherwise, if no op recorded, that evaluation
+/// was an ordinary one and is returned as it is; if some did, their values are cut from the
+/// graph, so `f` is evaluated again the usual way (one more forward pass, no more).
+fn evaluate_taped<F>(function: &'static str, scope: &engine::Scope, f: &F, x: &Tensor) -> Result<Taped>
+where
+    F: Fn(&Tensor) -> candle_core::Result<Tensor>,
+{
+    engine::check_rank_le2(function, x)?;
+    engine::check_float(function, "x", x)?;
+    let mut point = scope.point(x, false)?;
+    let started = engine::transforms_started();
+    let (y, tape) = crate::tape::recording(|| f(&point.input));
+    let calls_transforms = engine::transforms_started() > started;
+    let y = y.in_closure(function, || "the forward pass at x".into())?;
+    engine::check_float(function, "the closure's output", &y)?;
+    let (m, n) = (y.elem_count(), x.elem_count());
+    if !calls_transforms && m > 0 && n > 0 {
+        if let Some(rules) = tape.chain(&y, &point.wrt)? {
+            let rules: Vec<&crate::tape::Rule> = rules.iter().collect();
+            let j = crate::tape::jacobian(&rules, n, x.dtype(), x.device())?;
+            if j.dims() == [m, n] {
+                return Ok(Taped::Jacobian(j, y.dims().to_vec()));
+            }
+        }
+    }
+    if tape.is_empty() {
+        point.update_nested(&y);
+        return Ok(Taped::Evaluated(Evaluated { point, y, calls_transforms }));
+    }
+    Ok(Taped::Evaluated(evaluate(function, scope, f, x, true, false)?))
+}
+
 /// Evaluates `f` on `x` repeated `b` times and checks the batch shape `(b, ...out_dims)`.
 pub(crate) fn evaluate_batch<F>(
     function: &'static str,
@@ -464,16 +505,20 @@ where
 {
     options.validate(function)?;
     let scope = engine::Scope::enter();
-    // Auto at top level records a tape of the closure's known ops (see `crate::tape`); any
-    // other strategy, or a nested call, evaluates as usual.
+    // Auto at top level first tries the tape of known ops (see `crate::tape`); when it does not
+    // explain `f`, or for any other strategy or a nested call, `f` is evaluated as usual.
     let taped = options.strategy == Strategy::Auto && !x.track_op() && x.device().is_cpu();
-    let (evaluated, tape) = if taped {
-        let (evaluated, tape) = crate::tape::recording(|| evaluate(function, &scope, f, x, true, false));
-        (evaluated, Some(tape))
+    let evaluated = if taped {
+        match evaluate_taped(function, &scope, f, x)? {
+            Taped::Jacobian(flat, out_dims) => {
+                return finish(function, "Jacobian", flat, &concat_dims(&out_dims, x.dims()), x, options.check_finite, false)
+            }
+            Taped::Evaluated(e) => e,
+        }
     } else {
-        (evaluate(function, &scope, f, x, true, false), None)
+        evaluate(function, &scope, f, x, true, false)?
     };
-    let Evaluated { point, y, calls_transforms } = evaluated?;
+    let Evaluated { point, y, calls_transforms } = evaluated;
     let dims = Dims::of(x, &y);
     let zeros = || -> Result<Tensor> { Ok(Tensor::zeros(dims.result(), x.dtype(), x.device())?) };
     if dims.m == 0 || dims.n == 0 {
@@ -486,12 +531,6 @@ where
         return zeros();
     }
     let nested = point.nested;
-    if let Some(tape) = tape.filter(|_| !nested && !calls_transforms) {
-        if let Some(rules) = tape.chain(&y, &point.wrt) {
-            let flat = crate::tape::jacobian(&rules, dims.n, x.dtype(), x.device())?;
-            return finish(function, "Jacobian", flat, &dims.result(), x, options.check_finite, nested);
-        }
-    }
     check_vectorized_allowed(function, options, nested)?;
     let flat = match auto_guard(options.resolve(dims.m, dims.n), options, nested || calls_transforms) {
         Strategy::ReverseRows | Strategy::Auto => {

@@ -30,21 +30,18 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor}
 /// ```
 pub fn relu(z: &Tensor) -> Result<Tensor> {
     if taping(z) {
-        // One node, recorded with its Jacobian diag(1[z > 0]). The backward selects as
-        // `where_cond`'s does (a dead unit gets exactly 0, even from an infinite cotangent).
+        // Recorded with its Jacobian diag(1[z > 0]) (see `crate::tape`).
         let zd = z.detach();
         let dead = zd.le(0.0)?;
         let value = dead.where_cond(&zd.zeros_like()?, &zd)?;
         let live = dead.flatten_all()?.to_vec1::<u8>()?.iter().enumerate().filter(|(_, &d)| d == 0).map(|(i, _)| i as u32).collect();
-        let y = splice(z, value, "jacobian-relu", move |_, grad| dead.where_cond(&grad.zeros_like()?, grad))?;
-        tape::record(z, &y, tape::Rule::Mask(live, z.elem_count()));
-        return Ok(y);
+        return tape::record(z, value, tape::Rule::Mask(live, z.elem_count()));
     }
     z.le(0.0)?.where_cond(&z.zeros_like()?, z)
 }
 
-/// Whether an op on `z` should build one recorded node (see [`crate::tape`]): a tape is
-/// recording in this thread and `z` is on a graph (on the CPU, where custom ops run).
+/// Whether an op on `z` records (see [`crate::tape`]): a tape is recording in this thread and
+/// `z` is on a graph, on the CPU.
 fn taping(z: &Tensor) -> bool {
     z.track_op() && z.device().is_cpu() && tape::active()
 }
@@ -67,13 +64,10 @@ fn taping(z: &Tensor) -> bool {
 /// ```
 pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
     if taping(z) {
-        // One node, recorded with diag(σ(1 − σ)); its backward rebuilds σ'(z) from z with a
-        // graph, so it is exact at every order.
+        // Recorded with diag(σ(1 − σ)) (see `crate::tape`).
         let value = sigmoid(&z.detach())?;
         let d = (&value * (1.0 - &value)?)?.flatten_all()?;
-        let y = splice(z, value, "jacobian-sigmoid", |z, grad| grad * sigmoid_derivative(z)?)?;
-        tape::record(z, &y, tape::Rule::Scale(d));
-        return Ok(y);
+        return tape::record(z, value, tape::Rule::Scale(d));
     }
     let a = z.abs()?.neg()?.exp()?;
     let positive = (&a + 1.0)?.recip()?;
@@ -85,12 +79,10 @@ pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
 /// [`relu`] and [`sigmoid`]. **Mirrors** `torch.tanh`.
 pub fn tanh(z: &Tensor) -> Result<Tensor> {
     if taping(z) {
-        // One node, recorded with diag(1 − tanh²); the backward is exact at every order.
+        // Recorded with diag(1 − tanh²) (see `crate::tape`).
         let value = z.detach().tanh()?;
         let d = (1.0 - value.sqr()?)?.flatten_all()?;
-        let y = splice(z, value, "jacobian-tanh", |z, grad| grad * tanh_derivative(z)?)?;
-        tape::record(z, &y, tape::Rule::Scale(d));
-        return Ok(y);
+        return tape::record(z, value, tape::Rule::Scale(d));
     }
     z.tanh()
 }
@@ -145,7 +137,7 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
         candle_core::bail!("linear: x must have {n} entries on its last axis (W is {m}×{n}), got shape {:?}", x.dims())
     }
     if x.rank() == 1 && taping(x) && !w.track_op() && b.is_none_or(|b| !b.track_op()) {
-        // One node for `W x + b`, recorded with its Jacobian W; backward `grad · W`.
+        // `W x + b`, recorded with its Jacobian W (see `crate::tape`).
         let mut value = product_once(&x.detach().reshape((1, n))?, w)?.reshape(m)?;
         if let Some(b) = b {
             if b.dims() != [m] {
@@ -153,10 +145,7 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
             }
             value = (value + b)?;
         }
-        let wc = w.clone();
-        let y = splice(x, value, "jacobian-linear", move |x, grad| grad.reshape((1, m))?.matmul(&wc)?.reshape(x.shape()))?;
-        tape::record(x, &y, tape::Rule::Linear(w.clone()));
-        return Ok(y);
+        return tape::record(x, value, tape::Rule::Linear(w.clone()));
     }
     let rows = x.elem_count() / n.max(1);
     let out_dims: Vec<usize> = x.dims()[..x.rank() - 1].iter().copied().chain([m]).collect();

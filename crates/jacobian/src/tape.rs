@@ -1,5 +1,5 @@
 //! A tape of known ops: how [`crate::jacobian`] (with [`crate::Strategy::Auto`]) computes the
-//! Jacobian of a closure built from [`crate::ops`] and [`crate::nn`] without candle's backward.
+//! Jacobian of a closure built from [`crate::ops`] and [`crate::nn`] without a batched pass.
 //!
 //! Why: candle's backward is generic. For a Jacobian it must be run once per output, or once
 //! over a batch of `m` copies of the closure's graph (the vectorized strategy, which also needs
@@ -8,18 +8,22 @@
 //! `torch.func.jacrev` avoids most of that with vmap and fused kernels. candle does not let us
 //! walk its graph (`Tensor::op()` is crate-private), but the ops of this crate can describe
 //! themselves: while a tape is recording, [`crate::ops::linear`] (hence `matvec` and
-//! `nn::Linear`), [`crate::ops::relu`], [`crate::ops::sigmoid`] and [`crate::ops::tanh`] each
-//! build ONE graph node (a custom op with an exact backward, so candle's passes still work on it)
-//! and record its local Jacobian: `W`, `diag(1[z > 0])`, `diag(σ(1 − σ))`, `diag(1 − tanh²)`.
+//! `nn::Linear`; 1-D input, constant `W` and `b`), [`crate::ops::relu`], [`crate::ops::sigmoid`]
+//! and [`crate::ops::tanh`] record their local Jacobian (`W`, `diag(1[z > 0])`, `diag(σ(1 − σ))`,
+//! `diag(1 − tanh²)`) and return their value as a fresh leaf variable.
 //!
-//! **Soundness.** The tape is used only if it explains the whole graph: every node of
-//! `y.sorted_nodes()` (every tensor on a path from a variable to `y`) must be the point's own
-//! variable or a recorded output. Each recorded node has exactly one tracked parent, its input
-//! (weights and biases are captured constants, and an op whose weight or bias carries a graph
-//! does not record). So the graph is a chain `x → h₁ → … → y` and `J = J_L ··· J₁` exactly. Any
-//! other op in the closure (candle's `+`, `sum`, a reshape, a captured variable) is a node the
-//! tape does not know, and the caller falls back to candle's backward. A wrong matrix cannot
-//! come out of an op the tape does not know.
+//! **Segments.** Those leaves cut the closure's graph into segments: what lies between two
+//! recorded ops (or between `x` and the first, or the last and `f(x)`) is candle's graph, and
+//! the variables it reaches are exactly the leaves it starts from (candle's `sorted_nodes` stops
+//! at variables). A segment that reaches one leaf `q` and keeps its size (candle's `+ b`, `* c`,
+//! `sin`, a reshape, nothing at all) is taken as element-wise: its Jacobian `diag(d)` with `d`
+//! from one candle pass (`∂ sum(s) / ∂q`), accepted only if [`PROBES`] seeded random Gaussian
+//! vectors `v` give `vᵀJ = v ⊙ d` within a roundoff bound, as the vectorized strategy checks its
+//! result: a segment that mixes entries (a sum added back, a permutation) changes `vᵀJ` for
+//! almost every `v`. A segment that reaches two leaves, another variable (a trained weight, an
+//! outer transform's point), or changes size (a sum) is not a chain link, and the caller falls
+//! back to candle's graph with a fresh evaluation of `f`. So every link of the chain is known
+//! exactly or checked, and `J = J_L ··· J_1`.
 //!
 //! The product is accumulated from the smaller side (from the output for `m ≤ n`, like
 //! reverse mode; from the input otherwise), starting from an identity that is never formed, and
@@ -59,29 +63,35 @@ impl Rule {
 
 #[derive(Debug)]
 struct Entry {
-    input: TensorId,
+    input: Tensor,
     rule: Rule,
 }
 
-/// The recorded ops of one evaluation, keyed by the id of the tensor each produced.
+/// The recorded ops of one evaluation, keyed by the id of the leaf each returned.
 #[derive(Debug, Default)]
 pub(crate) struct Tape {
     entries: HashMap<TensorId, Entry>,
 }
 
-/// Whether a tape is recording in this thread (the ops then build one node each and record).
+/// Whether a tape is recording in this thread.
 pub(crate) fn active() -> bool {
     TAPE.with(|t| t.borrow().is_some())
 }
 
-/// Records that `output` was computed from `input` alone (plus constants) with the local
-/// Jacobian `rule`. Callers make `output` a single node whose only tracked parent is `input`.
-pub(crate) fn record(input: &Tensor, output: &Tensor, rule: Rule) {
+/// Records that `value` was computed from `input` (plus constants) with the local Jacobian
+/// `rule`, and returns it as a fresh leaf variable (see the module docs); without a recording
+/// tape, returns `value` as it is.
+pub(crate) fn record(input: &Tensor, value: Tensor, rule: Rule) -> candle_core::Result<Tensor> {
+    if !active() {
+        return Ok(value);
+    }
+    let leaf = Var::from_tensor(&value)?.as_tensor().clone();
     TAPE.with(|t| {
         if let Some(tape) = t.borrow_mut().as_mut() {
-            tape.entries.insert(output.id(), Entry { input: input.id(), rule });
+            tape.entries.insert(leaf.id(), Entry { input: input.clone(), rule });
         }
     });
+    Ok(leaf)
 }
 
 /// Puts back the tape (or its absence) that was there before, also on panic.
@@ -113,27 +123,81 @@ pub(crate) fn suspend() -> Suspended {
     Suspended { _restore: Restore(TAPE.with(|t| t.borrow_mut().take())) }
 }
 
+/// How many seeded random probes check that a segment of candle ops is element-wise.
+pub(crate) const PROBES: u64 = 3;
+
 impl Tape {
-    /// The chain of local Jacobians from `x` to `y`, input side first, if the tape explains
-    /// `y`'s whole graph (see the module docs); `None` otherwise.
-    pub(crate) fn chain(&self, y: &Tensor, x: &Var) -> Option<Vec<&Rule>> {
-        let x = x.as_tensor().id();
-        if y.sorted_nodes().iter().any(|t| t.id() != x && !self.entries.contains_key(&t.id())) {
-            return None;
-        }
-        let mut rules = Vec::new();
-        let mut id = y.id();
-        while id != x {
-            let entry = self.entries.get(&id)?;
-            rules.push(&entry.rule);
-            id = entry.input;
-            if rules.len() > self.entries.len() {
-                return None; // not a chain (cannot happen: ids only point to older tensors)
-            }
-        }
-        rules.reverse();
-        Some(rules)
+    /// Whether no op recorded (then the evaluation's graph is candle's own, uncut).
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
+
+    /// The chain of local Jacobians from `x` to `y`, input side first, if every segment of
+    /// `y`'s graph is a link (see the module docs); `None` otherwise.
+    pub(crate) fn chain(&self, y: &Tensor, x: &Var) -> Result<Option<Vec<Rule>>> {
+        let x = x.as_tensor().id();
+        let mut rules = Vec::new();
+        let mut current = y.clone();
+        for _ in 0..=self.entries.len() {
+            let start = if current.is_variable() {
+                current.clone()
+            } else {
+                let leaves: Vec<Tensor> = current.sorted_nodes().into_iter().filter(|t| t.is_variable()).cloned().collect();
+                let [q] = leaves.as_slice() else { return Ok(None) };
+                match elementwise(&current, q)? {
+                    Some(rule) => rules.push(rule),
+                    None => return Ok(None),
+                }
+                q.clone()
+            };
+            if start.id() == x {
+                rules.reverse();
+                return Ok(Some(rules));
+            }
+            let Some(entry) = self.entries.get(&start.id()) else { return Ok(None) };
+            rules.push(entry.rule.clone());
+            current = entry.input.clone();
+        }
+        Ok(None) // not a chain (cannot happen: inputs are older than outputs)
+    }
+}
+
+/// The Jacobian `diag(d)` of a segment `s` of candle ops that starts from the leaf `q` alone,
+/// if it keeps the size and dtype and the probes find it element-wise; `None` otherwise
+/// (including when candle cannot differentiate it: the caller's fallback reports that).
+fn elementwise(s: &Tensor, q: &Tensor) -> Result<Option<Rule>> {
+    let k = q.elem_count();
+    if s.elem_count() != k || s.dtype() != q.dtype() {
+        return Ok(None);
+    }
+    // vᵀ (∂s/∂q), flat, detached (candle may keep the graph of cotangents, see second_order).
+    let vjp = |v: &Tensor| -> Result<Option<Tensor>> {
+        let seeded = (s * v.to_dtype(s.dtype())?.reshape(s.shape())?)?.sum_all()?;
+        let grads = match seeded.backward() {
+            Ok(g) => g,
+            Err(_) => return Ok(None),
+        };
+        Ok(Some(match grads.get(q) {
+            Some(g) => g.detach().flatten_all()?,
+            None => q.zeros_like()?.flatten_all()?,
+        }))
+    };
+    let Some(d) = vjp(&Tensor::ones(k, s.dtype(), s.device())?)? else { return Ok(None) };
+    let dv = crate::engine::values(&d)?;
+    let u = crate::engine::unit_roundoff(s.dtype());
+    for p in 0..PROBES {
+        let v = crate::rng::Generator::new(0x7A9E_0000 + p).randn_f64(k)?.to_dtype(s.dtype())?;
+        let Some(got) = vjp(&v)? else { return Ok(None) };
+        let got = crate::engine::values(&got)?;
+        let want: Vec<f64> = crate::engine::values(&v)?.iter().zip(&dv).map(|(v, d)| v * d).collect();
+        let scale: Vec<f64> = want.iter().zip(&got).map(|(w, g)| w.abs() + g.abs()).collect();
+        let largest = scale.iter().filter(|s| s.is_finite()).fold(0.0f64, |a, &s| a.max(s));
+        let tol = |e: usize| crate::jacobian::PROBE_ROUNDOFFS * u * (scale[e] + largest / 4.0);
+        if crate::engine::worst_mismatch(&got, &want, tol).is_some() {
+            return Ok(None);
+        }
+    }
+    Ok(Some(Rule::Scale(d)))
 }
 
 /// A partial product of the chain, from the output side: `G`, `(m, k)` for the current node of
@@ -306,7 +370,7 @@ fn intersect(current: Option<&[u32]>, keep: &[u32], k: usize) -> (Option<Vec<u32
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::nn::{Linear, Module, ReLU, Sequential, Sigmoid, Tanh};
+    use crate::nn::{Linear, ReLU, Sequential, Sigmoid, Tanh};
     use crate::ops;
     use candle_core::DType;
 
@@ -314,7 +378,7 @@ mod tests {
     fn chain_len(f: impl Fn(&Tensor) -> candle_core::Result<Tensor>, x: &Tensor) -> Option<usize> {
         let v = Var::from_tensor(x).unwrap();
         let (y, tape) = recording(|| f(v.as_tensor()).unwrap());
-        tape.chain(&y, &v).map(|c| c.len())
+        tape.chain(&y, &v).unwrap().map(|c| c.len())
     }
 
     #[test]
@@ -330,11 +394,16 @@ mod tests {
         let b = Tensor::ones(3, DType::F32, &Device::Cpu).unwrap();
         assert_eq!(chain_len(|x| ops::relu(&ops::linear(x, &w, Some(&b))?), &x), Some(2));
         assert_eq!(chain_len(|x| Ok(x.clone()), &x), Some(0));
-        // Any op the tape does not know: candle's `+`, a sum, sin, a second path from x.
-        assert_eq!(chain_len(|x| ops::relu(&(ops::matvec(&w, x)? + &b)?), &x), None);
+        // Candle ops between them: element-wise segments are links, checked by the probes.
+        assert_eq!(chain_len(|x| ops::relu(&(ops::matvec(&w, x)? + &b)?), &x), Some(3));
+        assert_eq!(chain_len(|x| ops::tanh(&x.sin()?), &x), Some(2));
+        assert_eq!(chain_len(|x| ops::tanh(&(x * 2.0)?)? - 1.0, &x), Some(3));
+        // Not links: a size change, two leaves, entries mixed (a sum added back, a reversal).
         assert_eq!(chain_len(|x| ops::tanh(x)?.sum_all(), &x), None);
-        assert_eq!(chain_len(|x| ops::tanh(&x.sin()?), &x), None);
         assert_eq!(chain_len(|x| ops::tanh(x)? + x, &x), None);
+        assert_eq!(chain_len(|x| ops::tanh(&x.broadcast_add(&x.sum_keepdim(0)?)?), &x), None);
+        let rev = Tensor::new(&[3u32, 2, 1, 0], &Device::Cpu).unwrap();
+        assert_eq!(chain_len(|x| ops::tanh(&x.index_select(&rev, 0)?), &x), None);
         // A weight that carries a graph: that op does not record.
         let wv = Var::from_tensor(&w).unwrap();
         assert_eq!(chain_len(|x| ops::matvec(wv.as_tensor(), x), &x), None);
