@@ -9,13 +9,15 @@ use candle_core::{DType, Tensor, Var};
 /// in cost and in what they ask of the closure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Strategy {
-    /// First, at top level on the CPU: if `f` is built only from the ops of [`crate::ops`]
-    /// (`linear`, `matvec`, `relu`, `sigmoid`, `tanh`) and [`crate::nn`] layers, on a 1-D `x`
-    /// (element-wise ops on any shape), with constant weights, the Jacobian is the product of
-    /// their recorded local Jacobians (`W`, `diag(1[z > 0])`, …), accumulated from the smaller
-    /// side without any backward pass or batch. This is exact and needs no check: it is used
-    /// only when those ops make up the whole graph from `x` to `f(x)`; any other op (candle's
-    /// `+`, a sum, a reshape, a captured variable) sends `f` down the path below.
+    /// First, at top level on the CPU, the *tape of known ops*: while `f(x)` is evaluated,
+    /// [`crate::ops`]' `linear`/`matvec` (1-D input, constant `W` and `b`), `relu`, `sigmoid`
+    /// and `tanh` and the [`crate::nn`] layers record their local Jacobians (`W`,
+    /// `diag(1[z > 0])`, …); candle ops between them that map entries one to one (`+ b`, `* c`,
+    /// `sin`, …) are links too, their `diag(d)` taken from one candle pass and checked by three
+    /// random probes. When these links make up the whole graph from `x` to `f(x)`, the
+    /// Jacobian is their product, accumulated from the smaller side: no batch, no per-output
+    /// pass. Anything else (a sum, a reshape that mixes, two paths from `x`, a captured
+    /// variable, a transform called inside `f`) and `f` is evaluated again the usual way:
     ///
     /// Otherwise, pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
     /// has at least four times as many entries as the input (`m ≥ 4n`, where forward mode's
