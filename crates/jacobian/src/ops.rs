@@ -4,6 +4,12 @@
 //! They return `candle_core::Result`, so a function item can be passed straight to the
 //! differentiation functions: `jacobian(ops::relu, &z)`.
 //!
+//! `linear`/`matvec`, `relu`, `sigmoid` and `tanh` also know their own Jacobian: while
+//! [`crate::jacobian`] (with `Strategy::Auto`) evaluates a closure at top level, they record it
+//! and return a fresh leaf, so a closure built from them (and element-wise candle ops such as
+//! `+ b`) gets its Jacobian as a product of those, without a batched pass (see
+//! [`crate::Strategy::Auto`]). Values are the same either way.
+//!
 //! Why not candle's own: `Tensor::relu` differentiates to `relu'(0) = 1` in candle 0.11, whereas
 //! PyTorch and the course's `J_ReLU = diag(1[z > 0])` use 0; and `1 / (1 + e^{−x})` written with
 //! candle ops gives NaN gradients for large negative `x` (`0 · ∞`).
