@@ -145,9 +145,9 @@ fn relu_at_zero_and_dead_layers_are_exact() {
     let j = j.reshape((4, 4)).unwrap().to_vec2::<f64>().unwrap();
     let t = |v: f64| 1.0 - v.tanh().powi(2);
     let want = [t(0.5), 0.0, 0.0, t(2.0)];
-    for i in 0..4 {
-        for k in 0..4 {
-            assert_eq!(j[i][k], if i == k { want[i] } else { 0.0 }, "({i}, {k})");
+    for (i, row) in j.iter().enumerate() {
+        for (k, v) in row.iter().enumerate() {
+            assert_eq!(*v, if i == k { want[i] } else { 0.0 }, "({i}, {k})");
         }
     }
     // The identity closure.
