@@ -70,9 +70,13 @@ fn taping(z: &Tensor) -> bool {
 /// ```
 pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
     if taping(z) {
-        // Recorded with diag(σ(1 − σ)) (see `crate::tape`).
-        let value = sigmoid(&z.detach())?;
-        let d = (&value * (1.0 - &value)?)?.flatten_all()?;
+        // Recorded with diag(σ′(z)) (see `crate::tape`), σ′(z) = a/(1 + a)² with a = e^{−|z|} for
+        // either sign: what autodiff through the formula below gives, to rounding. σ(1 − σ)
+        // would cancel in f32 for large z (1 − 0.9999546 keeps 3 digits at z = 10).
+        let zd = z.detach();
+        let value = sigmoid(&zd)?;
+        let a = zd.abs()?.neg()?.exp()?;
+        let d = (&a * (&a + 1.0)?.recip()?.sqr()?)?.flatten_all()?;
         return tape::record(z, value, tape::Rule::Scale(d));
     }
     let a = z.abs()?.neg()?.exp()?;

@@ -241,3 +241,21 @@ fn f32_mlp_matches_closed_form() {
     assert_eq!(auto.dtype(), DType::F32);
     assert!(max_diff(&to_vec(&auto), &to_vec(&net.jacobian(&x).unwrap())) < 1e-6);
 }
+
+#[test]
+fn sigmoid_slope_keeps_autodiffs_precision() {
+    // σ′(10) in f32: autodiff through the overflow-free formula gives a/(1 + a)² (a = e⁻¹⁰)
+    // without cancellation; σ(1 − σ) in f32 would keep 3 digits (4.5416676e-5 against 4.5397868e-5).
+    // The course's exercise 4 tells the two apart, so the tape must give autodiff's number.
+    let w = Tensor::new(&[[1.0f32]], &Device::Cpu).unwrap();
+    for z in [10.0f32, -10.0, 0.0, 30.0, -30.0, 1.5] {
+        let x = Tensor::new(&[z], &Device::Cpu).unwrap();
+        let rows = jacobian_with(ops::sigmoid, &x, &JacobianOptions::reverse()).unwrap().to_vec2::<f32>().unwrap()[0][0];
+        let auto = jacobian(ops::sigmoid, &x).unwrap().to_vec2::<f32>().unwrap()[0][0];
+        let taped = jacobian(|x| ops::sigmoid(&ops::matvec(&w, x)?), &x).unwrap().to_vec2::<f32>().unwrap()[0][0];
+        let exact = { let a = (-(z as f64).abs()).exp(); a / (1.0 + a).powi(2) };
+        for v in [rows, auto, taped] {
+            assert!(((v as f64) - exact).abs() <= 4.0 * f32::EPSILON as f64 * exact, "z = {z}: {v:e} against {exact:e}");
+        }
+    }
+}
