@@ -17,9 +17,10 @@ pub enum Strategy {
     /// random probes. When these links make up the whole graph from `x` to `f(x)`, the
     /// Jacobian is their product, accumulated from the smaller side: no batch, no per-output
     /// pass. Anything else (a sum, a reshape that mixes, two paths from `x`, a captured
-    /// variable, a transform called inside `f`) and `f` is evaluated again the usual way:
+    /// variable, a transform called inside `f`) and `f` is evaluated again the usual way (no
+    /// second evaluation when none of those ops ran). Nested calls never record.
     ///
-    /// Otherwise, pick from the shapes, after evaluating `f(x)` once: [`Strategy::Forward`] when the output
+    /// Otherwise, pick from the shapes: [`Strategy::Forward`] when the output
     /// has at least four times as many entries as the input (`m ≥ 4n`, where forward mode's
     /// `n + 1` passes are cheaper than reverse mode's `m`); otherwise, for at least
     /// [`AUTO_VECTORIZED_MIN_OUTPUTS`] outputs, *try* [`Strategy::ReverseVectorized`] (one batched
