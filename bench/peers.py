@@ -41,14 +41,14 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 # Our variants per workload, as named in benches/jacobian.rs, and the peer each is compared with.
 OURS = {
     "seed_f": ["jacobian", "jacrev", "jacfwd"],
-    "mlp_256": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacrev_vectorized",
-                "jacrev_vectorized_verified", "jacrev_rows"],
-    "mlp_1024": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacrev_vectorized",
-                 "jacrev_vectorized_verified"],
+    "mlp_256": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacobian_default_plus_b",
+                "jacrev_vectorized", "jacrev_vectorized_verified", "jacrev_rows"],
+    "mlp_1024": ["sequential_closed_form", "jacobian_default", "jacobian_default_ops", "jacobian_default_plus_b",
+                 "jacrev_vectorized", "jacrev_vectorized_verified"],
     "hessian_tanh_128": ["hessian_default", "hessian_vectorized", "hessian_vectorized_verified", "hessian_rows"],
 }
 # What `--rounds` runs: every variant above but the slow per-row ones.
-DEFAULT_FILTER = "^(seed_f/|mlp_(256|1024)/(sequential_closed_form|jacobian_default|jacobian_default_ops|jacrev_vectorized$)|hessian_tanh_128/(hessian_default|hessian_vectorized$))"
+DEFAULT_FILTER = "^(seed_f/|mlp_(256|1024)/(sequential_closed_form|jacobian_default|jacobian_default_ops|jacobian_default_plus_b|jacrev_vectorized$)|hessian_tanh_128/(hessian_default|hessian_vectorized$))"
 PRIMARY_PEER = {
     "seed_f": "torch.func.jacrev",
     "mlp_256": "torch.func.jacrev",
@@ -277,13 +277,15 @@ def main():
           file=sys.stderr)
     if args.rounds > 0:
         rounds = []
+        loads = []
         for r in range(args.rounds):
             run_criterion(args.threads, args.filter, args.measurement_time)
             # Only what this round measured: older results may lie next to them on disk.
             mine_r = {k: t for k, t in ours(crit).items() if re.search(args.filter, f"{k[0]}/{k[1]}")}
             peers_r = run_peers_subprocess(python, args.threads, args.min_time, crit.parent / "peers-round.json")
             rounds.append((mine_r, peers_r))
-            print(f"round {r + 1}/{args.rounds} done (load {os.getloadavg()[0]:.1f})", file=sys.stderr)
+            loads.append(os.getloadavg()[0])
+            print(f"round {r + 1}/{args.rounds} done (load {loads[-1]:.1f})", file=sys.stderr)
         keys_m = set.intersection(*(set(m) for m, _ in rounds))
         keys_p = set.intersection(*(set(p) for _, p in rounds))
         mine = {k: statistics.median(m[k] for m, _ in rounds) for k in keys_m}
@@ -299,12 +301,14 @@ def main():
             print(f"no criterion results under {crit}; run `cargo bench -p jacobian` first", file=sys.stderr)
         peers = run_peers_subprocess(python, args.threads, args.min_time, crit.parent / "peers-round.json")
         rounds_ratios = None
+        loads = [os.getloadavg()[0]]
     report(mine, peers, rounds_ratios)
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "threads": args.threads,
+                    "load_average_1min_per_round": loads,
                     "ours_seconds": {f"{w}/{v}": t for (w, v), t in mine.items()},
                     "peers_seconds": {f"{w}/{p}": t for (w, p), t in peers.items()},
                     "ratios_per_round": {f"{w}/{v}": r for (w, v), r in (rounds_ratios or {}).items()},

@@ -68,13 +68,15 @@ thread_local! {
 /// transform of the thread returns.
 pub(crate) struct Scope {
     created: RefCell<Vec<TensorId>>,
+    /// A transform called inside a closure never records into an outer transform's tape.
+    _tape: crate::tape::Suspended,
 }
 
 impl Scope {
     pub(crate) fn enter() -> Self {
         SCOPE.with(|s| s.borrow_mut().0 += 1);
         STARTED.with(|c| c.set(c.get() + 1));
-        Scope { created: RefCell::new(Vec::new()) }
+        Scope { created: RefCell::new(Vec::new()), _tape: crate::tape::suspend() }
     }
 
     /// Records a variable this transform created.
@@ -348,7 +350,13 @@ pub(crate) fn repeated_point(scope: &Scope, x: &Tensor, b: usize, nested: bool) 
 
 /// The entries of `t`, flattened, in f64.
 pub(crate) fn values(t: &Tensor) -> Result<Vec<f64>> {
-    Ok(t.detach().flatten_all()?.to_dtype(DType::F64)?.to_vec1::<f64>()?)
+    let flat = t.detach().flatten_all()?;
+    // f32 is widened in one pass over the copied slice (candle's `to_dtype` would allocate an
+    // f64 tensor first and copy it again): the checks read whole batches this way.
+    Ok(match flat.dtype() {
+        DType::F32 => flat.to_vec1::<f32>()?.into_iter().map(f64::from).collect(),
+        _ => flat.to_dtype(DType::F64)?.to_vec1::<f64>()?,
+    })
 }
 
 #[cfg(test)]

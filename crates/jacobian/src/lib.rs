@@ -45,7 +45,11 @@
 //!
 //! How a Jacobian is computed is a [`Strategy`] in [`JacobianOptions`]: reverse mode row by row,
 //! reverse mode vectorized over a batch-compatible closure (with a `chunk_size`), or forward mode
-//! (emulated exactly by the double-VJP trick). [`layers`] has the closed forms (`W`,
+//! (emulated exactly by the double-VJP trick). By default ([`Strategy::Auto`]) a closure made
+//! of [`ops`]' `linear`/`matvec`/`relu`/`sigmoid`/`tanh` and [`nn`] layers, with element-wise
+//! candle ops such as `+ b` between them, needs no batched pass: those ops record their local
+//! Jacobians while `f(x)` is evaluated, and when they make up the whole graph `J` is their
+//! product. [`layers`] has the closed forms (`W`,
 //! `diag(1[z > 0])`, `diag(σ(1 − σ))`, `J_σ·W`, `J_h·J_g`), [`nn`] a PyTorch-shaped
 //! `Linear`/`ReLU`/`Sigmoid`/`Tanh`/`Sequential`, [`ops`] activations whose derivatives follow
 //! PyTorch (`relu'(0) = 0`), and [`rng`] a seeded generator.
@@ -88,6 +92,7 @@ pub mod ops;
 mod products;
 pub mod rng;
 pub mod second_order;
+mod tape;
 
 pub use argnums::{gradient2, gradient_argnums, jacobian2, jacobian_argnums, jacobian_multi};
 pub use candle_core::{DType, Device, Tensor};

@@ -4,9 +4,16 @@
 //! They return `candle_core::Result`, so a function item can be passed straight to the
 //! differentiation functions: `jacobian(ops::relu, &z)`.
 //!
+//! `linear`/`matvec`, `relu`, `sigmoid` and `tanh` also know their own Jacobian: while
+//! [`crate::jacobian`] (with `Strategy::Auto`) evaluates a closure at top level, they record it
+//! and return a fresh leaf, so a closure built from them (and element-wise candle ops such as
+//! `+ b`) gets its Jacobian as a product of those, without a batched pass (see
+//! [`crate::Strategy::Auto`]). Values are the same either way.
+//!
 //! Why not candle's own: `Tensor::relu` differentiates to `relu'(0) = 1` in candle 0.11, whereas
 //! PyTorch and the course's `J_ReLU = diag(1[z > 0])` use 0; and `1 / (1 + e^{−x})` written with
 //! candle ops gives NaN gradients for large negative `x` (`0 · ∞`).
+use crate::tape;
 use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor};
 
 /// ReLU, `max(z, 0)`, with the derivative `1[z > 0]` (so `relu'(0) = 0`, as in PyTorch).
@@ -28,7 +35,21 @@ use candle_core::{CpuStorage, CustomOp1, Layout, Result, Shape, Storage, Tensor}
 /// # Ok(()) }
 /// ```
 pub fn relu(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // Recorded with its Jacobian diag(1[z > 0]) (see `crate::tape`).
+        let zd = z.detach();
+        let dead = zd.le(0.0)?;
+        let value = dead.where_cond(&zd.zeros_like()?, &zd)?;
+        let live = dead.flatten_all()?.to_vec1::<u8>()?.iter().enumerate().filter(|(_, &d)| d == 0).map(|(i, _)| i as u32).collect();
+        return tape::record(z, value, tape::Rule::Mask(live, z.elem_count()));
+    }
     z.le(0.0)?.where_cond(&z.zeros_like()?, z)
+}
+
+/// Whether an op on `z` records (see [`crate::tape`]): a tape is recording in this thread and
+/// `z` is on a graph, on the CPU.
+fn taping(z: &Tensor) -> bool {
+    z.track_op() && z.device().is_cpu() && tape::active()
 }
 
 /// The logistic sigmoid `σ(z) = 1 / (1 + e^{−z})`, computed without overflow.
@@ -48,6 +69,16 @@ pub fn relu(z: &Tensor) -> Result<Tensor> {
 /// # Ok(()) }
 /// ```
 pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // Recorded with diag(σ′(z)) (see `crate::tape`), σ′(z) = a/(1 + a)² with a = e^{−|z|} for
+        // either sign: what autodiff through the formula below gives, to rounding. σ(1 − σ)
+        // would cancel in f32 for large z (1 − 0.9999546 keeps 3 digits at z = 10).
+        let zd = z.detach();
+        let value = sigmoid(&zd)?;
+        let a = zd.abs()?.neg()?.exp()?;
+        let d = (&a * (&a + 1.0)?.recip()?.sqr()?)?.flatten_all()?;
+        return tape::record(z, value, tape::Rule::Scale(d));
+    }
     let a = z.abs()?.neg()?.exp()?;
     let positive = (&a + 1.0)?.recip()?;
     let negative = (&a * &positive)?;
@@ -57,6 +88,12 @@ pub fn sigmoid(z: &Tensor) -> Result<Tensor> {
 /// `tanh(z)`, candle's own (its derivative `1 − tanh²` is exact). Provided for symmetry with
 /// [`relu`] and [`sigmoid`]. **Mirrors** `torch.tanh`.
 pub fn tanh(z: &Tensor) -> Result<Tensor> {
+    if taping(z) {
+        // Recorded with diag(1 − tanh²) (see `crate::tape`).
+        let value = z.detach().tanh()?;
+        let d = (1.0 - value.sqr()?)?.flatten_all()?;
+        return tape::record(z, value, tape::Rule::Scale(d));
+    }
     z.tanh()
 }
 
@@ -108,6 +145,17 @@ pub fn linear(x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
     let k = x.dims().last().copied().unwrap_or(0);
     if x.rank() == 0 || k != n {
         candle_core::bail!("linear: x must have {n} entries on its last axis (W is {m}×{n}), got shape {:?}", x.dims())
+    }
+    if x.rank() == 1 && taping(x) && !w.track_op() && b.is_none_or(|b| !b.track_op()) {
+        // `W x + b`, recorded with its Jacobian W (see `crate::tape`).
+        let mut value = product_once(&x.detach().reshape((1, n))?, w)?.reshape(m)?;
+        if let Some(b) = b {
+            if b.dims() != [m] {
+                candle_core::bail!("linear: b must have shape [{m}] to match W ({m}×{n}), got {:?}", b.dims())
+            }
+            value = (value + b)?;
+        }
+        return tape::record(x, value, tape::Rule::Linear(w.clone()));
     }
     let rows = x.elem_count() / n.max(1);
     let out_dims: Vec<usize> = x.dims()[..x.rank() - 1].iter().copied().chain([m]).collect();

@@ -391,8 +391,28 @@ fn auto_vectorizes_batch_aware_closures_and_falls_back_otherwise() {
     calls.set(0);
     let j = jacobian(f, &x).unwrap();
     close(&j, &want, 1e-6);
-    assert_eq!(calls.get(), 2, "Auto evaluates once plainly and once batched");
+    // Only nn layers: the tape of known ops explains the whole graph, no batched pass.
+    assert_eq!(calls.get(), 1, "Auto evaluates once and multiplies the recorded layer Jacobians");
     close(&net.jacobian(&x).unwrap(), &want, 1e-6);
+    // Candle's element-wise ops between them are checked links of the chain: still one call.
+    let scaled = |x: &Tensor| {
+        calls.set(calls.get() + 1);
+        net.forward(x)?.affine(2.0, 1.0)
+    };
+    calls.set(0);
+    close(&jacobian(scaled, &x).unwrap(), &(&want * 2.0).unwrap(), 1e-6);
+    assert_eq!(calls.get(), 1, "the tape explains an element-wise candle op");
+    // An op that mixes entries (y + Σy) is not: the tape's try, then one plain and one batched
+    // evaluation. J = (I + 11ᵀ) J_net.
+    let mixed = |x: &Tensor| {
+        calls.set(calls.get() + 1);
+        let y = net.forward(x)?;
+        y.broadcast_add(&y.sum_keepdim(y.rank() - 1)?)
+    };
+    calls.set(0);
+    let col_sums = want.sum_keepdim(0).unwrap();
+    close(&jacobian(mixed, &x).unwrap(), &want.broadcast_add(&col_sums).unwrap(), 1e-5);
+    assert_eq!(calls.get(), 3, "Auto tries the tape, then evaluates once plainly and once batched");
     // A closure that mixes rows at a point where row 0 is right: Auto falls back, right answer.
     let x = t1(&[2.0, 1.0, 3.0, 2.0, 2.0, 2.0, 1.0, 3.0]);
     let mix = |x: &Tensor| x.broadcast_mul(&x.mean_all()?);
