@@ -33,7 +33,22 @@ read -r _ _ pgid _ < <(stat_fields "$kernel") || exit 0
 own_group=0
 [[ $pgid == "$kernel" ]] && own_group=1
 
+# evcxr copies each cell's library (10-15 MB: the course crates are linked into every cell) to
+# target/<triple>/debug/libcode_N.so, loads it once and never deletes it: a session of 50 cells
+# left 600 MB in its slot. Cells run one at a time, so every library but the newest has been
+# loaded (a loaded library stays mapped after its file is gone); the others are deleted every few
+# seconds. EVCXR_TMPDIR is the kernel's slot, exported by launch-kernel.sh.
+prune_cell_libraries() {
+  local libs=()
+  [[ -n ${EVCXR_TMPDIR:-} ]] || return 0
+  mapfile -t libs < <(ls -1v "$EVCXR_TMPDIR"/target/*/debug/libcode_*.so 2>/dev/null)
+  if ((${#libs[@]} > 1)); then
+    rm -f -- "${libs[@]:0:${#libs[@]}-1}"
+  fi
+}
+
 orphaned=0
+ticks=0
 while true; do
   fields=$(stat_fields "$kernel") || break          # gone and reaped
   read -r state ppid _ <<<"$fields"
@@ -41,6 +56,9 @@ while true; do
   if [[ $ppid != "$client" ]]; then                 # the client died: reparented
     orphaned=1
     break
+  fi
+  if ((++ticks % 5 == 0)); then
+    prune_cell_libraries
   fi
   sleep 1
 done

@@ -22,6 +22,18 @@ fi
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
 
+# A system-wide install (`./course install-system`, for a class on JupyterHub): the state folder
+# holds the course crates compiled once, read-only for learners. A learner's kernel keeps its
+# own state (tmpdir slots, evcxr's cache) in their home, and a new slot is a tree of symbolic
+# links into the shared build (`cp -as`: ~20 MB, nothing recompiled) instead of a copy. Whoever
+# can write the state folder (the instructor installing it) uses it as a checkout does.
+shared=""
+if [[ ! -w $state ]]; then
+  shared=$state
+  state=${JACOBIAN_COURSE_USER_STATE:-${XDG_DATA_HOME:-$HOME/.local/share}/jacobian-course}
+  mkdir -p "$state/evcxr-tmp"
+fi
+
 # The crates a kernel builds are exactly the ones CI tested, and a kernel start never needs the
 # network. A slot's Cargo.lock alone cannot promise that: evcxr's first build at every start has
 # no dependencies, so cargo prunes the lock to nothing and `:dep course` resolves afresh
@@ -33,7 +45,9 @@ repo=$(dirname "$here")
 #   cargo can pick no other version. A learner's own `:dep` needs `:offline 0` first.
 # Every slot also starts from the workspace's Cargo.lock (lock_slot).
 workspace_lock="$repo/Cargo.lock"
-export CARGO_HOME="$state/cargo-home"
+# Shared too when installed system-wide: cargo records each crate's source path, so the learner's
+# cargo must read the registry where the shared build was compiled from (read-only is enough).
+export CARGO_HOME="${shared:-$state}/cargo-home"
 if ! cmp -s "$workspace_lock" "$CARGO_HOME/fetched.Cargo.lock"; then
   echo "launch-kernel.sh: the crates of $workspace_lock are not all downloaded for the kernel" \
        "(it builds offline): run \`./course setup\`" >&2
@@ -90,6 +104,10 @@ fi
 # one holds slot-0.
 seed_slot() {
   local dir=$1 src src_fd t=$SECONDS
+  if [[ -n $shared ]]; then
+    link_shared_build "$dir"
+    return 0
+  fi
   [[ -d $dir/target ]] && return 0
   for src in "$state"/evcxr-tmp/slot-*; do
     [[ $src != "$dir" && -d $src && -d $src/target ]] || continue
@@ -115,6 +133,29 @@ seed_slot() {
   # which is the terminal JupyterLab was started from.
   echo "launch-kernel.sh: slot $(basename "$dir") is new and no idle slot is built to copy from: compiling the course crates" \
        "(several minutes on 2 cores; 'Compiling …' lines follow; \`./course setup\` does this once ahead of time)" >&2
+}
+
+# A learner's slot on a system-wide install: the shared slot-0's target as symbolic links, minus
+# what cargo writes for every cell (the cell crate "ctx", the build locks), which would point at
+# files the learner cannot write. cargo follows the links and finds every dependency fresh. A
+# slot linked to an older shared build (the instructor re-installed) is linked again.
+link_shared_build() {
+  local dir=$1 build="$shared/evcxr-tmp/slot-0" stamp
+  stamp=$(cat "$shared/warm.stamp" 2>/dev/null || echo none)
+  if [[ -d $dir/target && $(cat "$dir/linked-build" 2>/dev/null) == "$stamp" ]]; then
+    return 0
+  fi
+  if [[ ! -d $build/target ]]; then
+    echo "launch-kernel.sh: the shared build $build is missing: ask whoever installed the course" \
+         "to run \`./course install-system\` again (this kernel compiles the course crates itself)" >&2
+    return 0
+  fi
+  rm -rf "$dir/target" "$dir/target.seed"
+  cp -as "$build/target" "$dir/target.seed" &&
+    find "$dir/target.seed" -depth \( -name .cargo-lock -o -name 'ctx-*' -o -name 'libctx*' \
+      -o -name ctx.d -o -name incremental \) -exec rm -rf {} + &&
+    mv "$dir/target.seed" "$dir/target" &&
+    echo "$stamp" >"$dir/linked-build"
 }
 
 # `./course setup` warms a slot with an init that loads nothing, and loads the course
@@ -169,6 +210,8 @@ for ((i = 0; i < slots; i++)); do
     export EVCXR_TMPDIR="$dir"
     seed_slot "$dir"
     lock_slot "$dir"
+    # The cell libraries of the slot's last session (kernel-watch.sh prunes them as cells run).
+    rm -f -- "$dir"/target/*/debug/libcode_*.so
     watch_kernel
     exec "$evcxr" --control_file "$connection_file"
   fi

@@ -126,3 +126,24 @@ def test_stdout_that_is_not_utf8_does_not_shift_later_outputs(kernel):
     assert bad.streams["stdout"] == "bad \ufffd\ufffd bytes\nstill cell 1\n", bad.text
     for n in (2, 3):
         assert run(kc, f'println!("cell {n}");').streams["stdout"] == f"cell {n}\n"
+
+
+def test_cell_libraries_do_not_pile_up_in_the_slot(kernel):
+    """evcxr leaves each cell's 10-15 MB library in the slot; kernel-watch.sh deletes those
+    already loaded, so a long session does not fill the disk (a class's homes: ≤ 100 MB)."""
+    km, kc = kernel
+    env = open(f"/proc/{km.provisioner.pid}/environ", "rb").read().split(b"\0")
+    slot = next(v.split(b"=", 1)[1].decode() for v in env if v.startswith(b"EVCXR_TMPDIR="))
+    for n in range(8):
+        assert f"cell {n}" in run(kc, f'println!("cell {n}");').streams["stdout"]
+    import glob
+    deadline = time.monotonic() + 30
+    libs = []
+    while time.monotonic() < deadline:
+        libs = glob.glob(f"{slot}/target/*/debug/libcode_*.so")
+        if len(libs) <= 1:
+            break
+        time.sleep(1)
+    assert len(libs) <= 1, f"{len(libs)} cell libraries left in {slot}: {sorted(libs)}"
+    # and the kernel still runs cells
+    assert "after" in run(kc, 'println!("after");').streams["stdout"]

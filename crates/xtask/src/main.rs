@@ -7,6 +7,9 @@
 //!                     (executed copies go to target/nbrun/, sources untouched)
 //! ./course test       set up, then run every test (Rust, kernel, notebook, browser)
 //! ./course setup      only the set-up steps
+//! ./course install-system --prefix DIR
+//!                     the course for a class (JupyterHub, a container image): compiled
+//!                     once into DIR, shared read-only by every learner ([`system`])
 //! ```
 //!
 //! Set-up steps ([`setup`]), each skipped when already done:
@@ -18,11 +21,13 @@
 //! Notebooks run through `nbrun` as a library ([`notebooks`]). `./course kernel-files` renders
 //! the same kernel files elsewhere, for the benchmarks (`bench/nbbench.py`).
 
+mod hub;
 mod kernel_files;
 mod notebooks;
 mod setup;
 mod sh;
 mod stamp;
+mod system;
 mod warm;
 
 use std::ffi::OsString;
@@ -66,6 +71,10 @@ enum Command {
     Test,
     /// Only the set-up steps.
     Setup,
+    /// Install the course for a whole class (JupyterHub, a container image): evcxr_jupyter, the
+    /// toolchain, the course crates compiled once and the kernel spec, under --prefix, shared
+    /// read-only by every learner.
+    InstallSystem(system::Args),
     /// Render this checkout's kernel spec and evcxr init into other folders (the benchmarks'
     /// private kernels); installs nothing.
     KernelFiles(kernel_files::Args),
@@ -99,6 +108,7 @@ fn main() -> ExitCode {
                 setup::run_tests(&ctx)
             }
             Command::KernelFiles(args) => kernel_files::write_from_args(&ctx, args),
+            Command::InstallSystem(args) => system::install(&ctx, args),
         }
     })();
     match result {

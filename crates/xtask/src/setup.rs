@@ -60,7 +60,7 @@ impl Context {
     }
 }
 
-fn install_evcxr() -> Result<()> {
+pub(crate) fn install_evcxr() -> Result<()> {
     // evcxr_jupyter has no --version flag; cargo's own install list knows.
     let list = sh::output(Command::new("cargo").args(["install", "--list"])).unwrap_or_default();
     let have = list
@@ -190,13 +190,21 @@ fn write_kernelspec(ctx: &Context) -> Result<()> {
 
 /// JupyterLab from .venv loads the kernel pool's server extension, which starts a spare course
 /// kernel with the server, so the first notebook opened gets a warm kernel too
-/// (kernel-config/provisioner; the provisioner itself is named by the kernel spec).
+/// (kernel-config/provisioner; the provisioner itself is named by the kernel spec); and waits
+/// long enough for a cold course kernel.
 fn enable_pool_prefill(ctx: &Context) -> Result<()> {
     let dir = ctx.venv.join("etc/jupyter/jupyter_server_config.d");
     sh::mkdir(&dir)?;
     sh::write(
         &dir.join("jacobian_course_pool.json"),
         "{\"ServerApp\": {\"jpserver_extensions\": {\"jacobian_course_pool\": true}}}\n",
+    )?;
+    // A cold course kernel answers kernel_info only after evcxr's init (10-30 s, over a minute on
+    // a busy machine); JupyterLab's server gives up after 60 s by default.
+    sh::write(
+        &dir.join("jacobian_course_kernels.json"),
+        "{\"MappingKernelManager\": {\"kernel_info_timeout\": 300},\n \
+         \"ZMQChannelsWebsocketConnection\": {\"kernel_info_timeout\": 300}}\n",
     )
 }
 
@@ -226,13 +234,16 @@ pub fn run_tests(ctx: &Context) -> Result<()> {
         "--features",
         KERNEL_TEST_FEATURES,
     ]))?;
-    run_browser_tests(ctx)
+    run_jupyter_tests(ctx)
 }
 
-/// The notebook in real JupyterLab, in headless Chromium (tests/e2e/; a few minutes).
-/// Needs Debian's chromium (/usr/bin/chromium); Playwright's own browser download is never used.
-fn run_browser_tests(ctx: &Context) -> Result<()> {
-    sh::step("browser test: JupyterLab + Chromium (tests/e2e)");
+/// The Python-driven tests, with the test requirements (pytest, Playwright) in `.venv`:
+/// - `tests/kernel/`: the real kernel through jupyter_client/nbclient (the pool: restarts, a
+///   killed spare, lifetime; the launcher's slots; interrupts; output that is not UTF-8);
+/// - `tests/e2e/`: notebook 03 in real JupyterLab, in headless Chromium (a few minutes; Debian's
+///   chromium, /usr/bin/chromium; Playwright's own browser download is never used);
+/// - `tests/hub/`: a class of 8 on JupyterHub over a system-wide install ([`crate::hub`]).
+fn run_jupyter_tests(ctx: &Context) -> Result<()> {
     let requirements = ctx.repo.join("kernel-config/requirements-test.txt");
     let stamp = ctx.venv.join(".course-requirements-test");
     if !sh::same_file_contents(&requirements, &stamp) {
@@ -243,12 +254,12 @@ fn run_browser_tests(ctx: &Context) -> Result<()> {
         )?;
         sh::copy(&requirements, &stamp)?;
     }
-    // The real kernel through jupyter_client/nbclient: the pool (restarts, a killed spare,
-    // lifetime), the launcher's slots, interrupts and output that is not UTF-8.
+    let python = ctx.venv.join("bin/python");
     sh::step("kernel tests through Jupyter's client: the pool, slots, interrupts, output (tests/kernel)");
-    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/kernel"]))?;
+    sh::run(Command::new(&python).args(["-m", "pytest", "tests/kernel"]))?;
+    sh::step("browser test: JupyterLab + Chromium (tests/e2e)");
     let t = Instant::now();
-    sh::run(Command::new(ctx.venv.join("bin/python")).args(["-m", "pytest", "tests/e2e"]))?;
+    sh::run(Command::new(&python).args(["-m", "pytest", "tests/e2e"]))?;
     eprintln!("browser test done in {}", sh::elapsed(t));
-    Ok(())
+    crate::hub::run_class_test(ctx)
 }

@@ -45,10 +45,28 @@ fn collect(repo: &Path, rel: PathBuf, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// What a system-wide install's shared build depends on (`./course install-system`): the crates
+/// and the two kernel files that change what cargo builds (evcxr's init with its `:dep`, the
+/// cell profile). The launcher and watcher scripts can change without a new build.
+pub const BUILD_INPUTS: &[&str] = &[
+    "Cargo.toml",
+    "Cargo.lock",
+    "kernel-config/cargo-config.toml",
+    "kernel-config/init.evcxr.in",
+    "crates/jacobian",
+    "crates/heatmap",
+    "crates/course",
+];
+
 /// SHA-256 over `sha256sum`'s lines (`<hex>  <path>`) for the inputs, in byte order of path.
 pub fn warm_inputs_hash(repo: &Path) -> std::io::Result<String> {
+    hash_of(repo, INPUTS)
+}
+
+/// The same hash over other inputs (files or folders, relative to `repo`).
+pub fn hash_of(repo: &Path, inputs: &[&str]) -> std::io::Result<String> {
     let mut files = Vec::new();
-    for input in INPUTS {
+    for input in inputs {
         collect(repo, PathBuf::from(input), &mut files);
     }
     files.sort_by(|a, b| {

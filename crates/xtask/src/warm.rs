@@ -33,7 +33,7 @@ pub fn warm_kernel(ctx: &Context) -> Result<()> {
         &ctx.repo.join("Cargo.lock"),
         &cargo_home.join("fetched.Cargo.lock"),
     )?;
-    if let Err(first) = warm_build(ctx) {
+    if let Err(first) = build_slot(&ctx.state, Vec::new()) {
         // A build interrupted half-way can leave evcxr's cache or a slot unusable; start clean once.
         if first.code == nbrun::error::exit_code::INTERRUPTED {
             return Err(first);
@@ -48,7 +48,7 @@ pub fn warm_kernel(ctx: &Context) -> Result<()> {
                     .map_err(|e| sh::fail(format!("cannot remove {}: {e}", dir.display())))?;
             }
         }
-        warm_build(ctx)?;
+        build_slot(&ctx.state, Vec::new())?;
     }
     // 2. start the kernel as JupyterLab will, and check it answers quickly
     let t2 = Instant::now();
@@ -77,12 +77,14 @@ pub fn warm_kernel(ctx: &Context) -> Result<()> {
     sh::write(&stamp, format!("{hash}\n"))
 }
 
-/// 1. Build the course crates into the first tmpdir slot, from a cell (see launch-kernel.sh).
+/// 1. Build the course crates into the first tmpdir slot of `state`, from a cell (see
+/// launch-kernel.sh), by running `state/warmup-build.ipynb` on the course kernel found in
+/// `jupyter_path` (empty: the checkout's `.venv`, as nbrun finds it).
 /// On a fresh machine this compiles ~180 crates for several minutes: cargo's "Compiling …" lines
 /// from the kernel's log are echoed next to nbrun's "still running…" lines, so the wait shows
 /// progress.
-fn warm_build(ctx: &Context) -> Result<()> {
-    let log = ctx.state.join("warmup-build.out.kernel.log");
+pub fn build_slot(state: &Path, jupyter_path: Vec<std::path::PathBuf>) -> Result<()> {
+    let log = state.join("warmup-build.out.kernel.log");
     sh::write(&log, "")?;
     let done = Arc::new(AtomicBool::new(false));
     let follower = {
@@ -90,15 +92,17 @@ fn warm_build(ctx: &Context) -> Result<()> {
         std::thread::spawn(move || follow_compiling(&log, &done, &mut std::io::stderr()))
     };
     let options = nbrun::Options {
-        output: Some(ctx.state.join("warmup-build.out.ipynb")),
+        output: Some(state.join("warmup-build.out.ipynb")),
         kernel_log: Some(log),
         startup_timeout: Duration::from_secs(120),
         timeout_per_cell: Duration::from_secs(1800),
+        kernel: (!jupyter_path.is_empty()).then(|| crate::KERNEL_NAME.to_string()),
+        jupyter_path,
         ..notebooks::options()
     };
     // The launcher reads this from the kernel's environment, which nbrun's process passes on.
     std::env::set_var("JACOBIAN_COURSE_WARMUP", "1");
-    let code = notebooks::run(&ctx.state.join("warmup-build.ipynb"), &options);
+    let code = notebooks::run(&state.join("warmup-build.ipynb"), &options);
     std::env::remove_var("JACOBIAN_COURSE_WARMUP");
     done.store(true, Ordering::Release);
     let _ = follower.join();
