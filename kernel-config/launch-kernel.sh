@@ -96,14 +96,32 @@ fi
 # Only the dependencies' artifacts are copied (every slot gets the workspace's Cargo.lock); a
 # kernel running in the source slot only writes its cell crate, whose incremental cache is left
 # behind.
-# The source must be idle (its lock free, and held by us while we copy): a kernel building a
-# cell in it rewrites files under its target, and a copy taken meanwhile was seen to break the
-# new slot's first build, which kills the kernel before it answers (evcxr_jupyter exits when
-# init.evcxr fails). `./course setup` seeds slot-1 ahead of time (--seed-slots below), so that a
-# second kernel (a second notebook, the kernel pool's spare) finds a built slot while the first
-# one holds slot-0.
+# A kernel's cell builds write only the cell crate "ctx" (its fingerprint, objects, incremental
+# cache), evcxr's copies of its library (libcode_N.so) and cargo's build locks; the course crates
+# and their dependencies stay as they are. A copy of a built slot without those files is
+# therefore sound even while another kernel builds a cell in it. (A copy that kept them broke
+# the new slot's first build once, and evcxr_jupyter exits when init.evcxr fails, so the kernel
+# died before answering.) An idle source is preferred, locked while it is copied.
+# `./course setup` seeds slot-1 ahead of time (--seed-slots below), so a second kernel (a
+# second notebook, the kernel pool's spare) finds a built slot while the first holds slot-0.
+drop_cell_files() {
+  find "$1" -depth \( -name .cargo-lock -o -name 'ctx-*' -o -name 'libctx*' -o -name ctx.d \
+    -o -name 'libcode_*' -o -name incremental \) -exec rm -rf {} +
+}
+
+copy_slot() {
+  local src=$1 dir=$2
+  rm -rf "$dir/target.seed"
+  if cp -a --reflink=auto "$src/target" "$dir/target.seed" 2>/dev/null && drop_cell_files "$dir/target.seed"; then
+    mv "$dir/target.seed" "$dir/target"
+    return 0
+  fi
+  rm -rf "$dir/target.seed"
+  return 1
+}
+
 seed_slot() {
-  local dir=$1 src src_fd t=$SECONDS
+  local dir=$1 src src_fd ok t=$SECONDS busy=()
   if [[ -n $shared ]]; then
     link_shared_build "$dir"
     return 0
@@ -112,26 +130,29 @@ seed_slot() {
   for src in "$state"/evcxr-tmp/slot-*; do
     [[ $src != "$dir" && -d $src && -d $src/target ]] || continue
     exec {src_fd}>"$src.lock"
-    if ! flock -n "$src_fd"; then
+    if flock -n "$src_fd"; then
+      copy_slot "$src" "$dir" && ok=1 || ok=0
       exec {src_fd}>&-
+    else
+      exec {src_fd}>&-
+      busy+=("$src")
       continue
     fi
-    echo "launch-kernel.sh: new slot $(basename "$dir"): copying the built course crates from $(basename "$src")" >&2
-    rm -rf "$dir/target.seed"
-    if cp -a --reflink=auto "$src/target" "$dir/target.seed" 2>/dev/null; then
-      exec {src_fd}>&-
-      rm -rf "$dir"/target.seed/*/debug/incremental
-      mv "$dir/target.seed" "$dir/target"
-      echo "launch-kernel.sh: slot $(basename "$dir") ready in $((SECONDS - t)) s" >&2
+    if ((ok)); then
+      echo "launch-kernel.sh: new slot $(basename "$dir"): copied the built course crates from $(basename "$src") in $((SECONDS - t)) s" >&2
       return 0
     fi
-    exec {src_fd}>&-
-    rm -rf "$dir/target.seed"
+  done
+  for src in "${busy[@]}"; do
+    if copy_slot "$src" "$dir"; then
+      echo "launch-kernel.sh: new slot $(basename "$dir"): copied the built course crates from $(basename "$src") (in use) in $((SECONDS - t)) s" >&2
+      return 0
+    fi
   done
   # Nothing to copy: this start compiles everything, inside init.evcxr, before the kernel
   # answers (JupyterLab shows "Kernel starting"); evcxr prints cargo's progress to stderr,
   # which is the terminal JupyterLab was started from.
-  echo "launch-kernel.sh: slot $(basename "$dir") is new and no idle slot is built to copy from: compiling the course crates" \
+  echo "launch-kernel.sh: slot $(basename "$dir") is new and no slot is built yet: compiling the course crates" \
        "(several minutes on 2 cores; 'Compiling …' lines follow; \`./course setup\` does this once ahead of time)" >&2
 }
 
@@ -151,9 +172,7 @@ link_shared_build() {
     return 0
   fi
   rm -rf "$dir/target" "$dir/target.seed"
-  cp -as "$build/target" "$dir/target.seed" &&
-    find "$dir/target.seed" -depth \( -name .cargo-lock -o -name 'ctx-*' -o -name 'libctx*' \
-      -o -name ctx.d -o -name incremental \) -exec rm -rf {} + &&
+  cp -as "$build/target" "$dir/target.seed" && drop_cell_files "$dir/target.seed" &&
     mv "$dir/target.seed" "$dir/target" &&
     echo "$stamp" >"$dir/linked-build"
 }

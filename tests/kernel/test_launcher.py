@@ -1,9 +1,10 @@
 """launch-kernel.sh's slots, with a stand-in for evcxr_jupyter (no kernel starts: seconds).
 
-A slot is seeded only from a slot nobody uses: a kernel building a cell rewrites files under
-its target, and a copy taken meanwhile broke the new slot's first build (the kernel died before
-answering kernel_info). `--seed-slots` (run by `./course setup`) drops the other slots' old
-builds and seeds slot-1, leaving a slot in use alone.
+A new slot is copied from a built one, an idle one first, and never with the files a kernel's
+cell builds write (the cell crate "ctx", evcxr's cell libraries, cargo's locks): a copy that
+kept them broke the new slot's first build once (the kernel died before answering
+kernel_info). `--seed-slots` (run by `./course setup`) drops the other slots' old builds and
+seeds slot-1, leaving a slot in use alone.
 """
 from __future__ import annotations
 
@@ -23,9 +24,21 @@ def make_slot(state: Path, i: int, marker: str | None) -> Path:
     slot = state / "evcxr-tmp" / f"slot-{i}"
     slot.mkdir(parents=True, exist_ok=True)
     if marker is not None:
-        (slot / "target" / TRIPLE / "debug" / "incremental").mkdir(parents=True, exist_ok=True)
-        (slot / "target" / TRIPLE / "debug" / "built-from").write_text(marker)
+        debug = slot / "target" / TRIPLE / "debug"
+        for d in ("incremental/ctx-1", ".fingerprint/ctx-0123", ".fingerprint/candle-core-4567", "deps"):
+            (debug / d).mkdir(parents=True, exist_ok=True)
+        for f in ("built-from", ".cargo-lock", "libctx.so", "libcode_3.so", "deps/ctx-0123.d",
+                  "deps/libcandle_core-4567.rlib"):
+            (debug / f).write_text(marker)
     return slot
+
+
+CELL_FILES = ("incremental", ".fingerprint/ctx-0123", ".cargo-lock", "libctx.so", "libcode_3.so", "deps/ctx-0123.d")
+
+
+def cell_files_in(slot: Path) -> list[str]:
+    debug = slot / "target" / TRIPLE / "debug"
+    return [f for f in CELL_FILES if (debug / f).exists()]
 
 
 def hold(stack: ExitStack, state: Path, i: int) -> None:
@@ -44,7 +57,7 @@ def built_from(slot: Path) -> str | None:
     return f.read_text() if f.exists() else None
 
 
-def test_a_new_slot_is_copied_from_an_idle_slot_never_from_one_in_use(tmp_path):
+def test_a_new_slot_is_copied_from_an_idle_slot_first(tmp_path):
     make_slot(tmp_path, 0, "slot-0")
     new = make_slot(tmp_path, 1, None)
     make_slot(tmp_path, 2, "slot-2")
@@ -53,18 +66,21 @@ def test_a_new_slot_is_copied_from_an_idle_slot_never_from_one_in_use(tmp_path):
         r = launch(tmp_path, str(tmp_path / "kernel-x.json"))
     assert r.returncode == 0, r.stderr
     assert built_from(new) == "slot-2", r.stderr
-    assert not (new / "target" / TRIPLE / "debug" / "incremental").exists()
+    assert not cell_files_in(new), cell_files_in(new)
+    assert (new / "target" / TRIPLE / "debug" / "deps/libcandle_core-4567.rlib").exists()
+    assert (new / "target" / TRIPLE / "debug" / ".fingerprint/candle-core-4567").exists()
 
 
-def test_no_copy_while_every_built_slot_is_in_use(tmp_path):
+def test_a_slot_in_use_is_copied_without_what_its_cell_builds_write(tmp_path):
     make_slot(tmp_path, 0, "slot-0")
     new = make_slot(tmp_path, 1, None)
     with ExitStack() as stack:
         hold(stack, tmp_path, 0)
         r = launch(tmp_path, str(tmp_path / "kernel-x.json"))
     assert r.returncode == 0, r.stderr
-    assert built_from(new) is None
-    assert "no idle slot is built to copy from" in r.stderr, r.stderr
+    assert built_from(new) == "slot-0", r.stderr
+    assert "(in use)" in r.stderr, r.stderr
+    assert not cell_files_in(new), f"copied what a cell build writes: {cell_files_in(new)}"
 
 
 def test_seed_slots_refreshes_old_slots_and_leaves_one_in_use_alone(tmp_path):
