@@ -205,7 +205,9 @@ mod imp {
     ///
     /// Order: evcxr reads stderr on a thread of its own and ends a cell when the runtime's
     /// stdout says so; stderr written before that is passed on first (each round drains stderr
-    /// before it takes one chunk of stdout), so the watcher never makes a cell's stderr late.
+    /// before it takes one chunk of stdout, and gives evcxr's stderr thread a head start), so a
+    /// cell's stderr arrives with the cell far more often than it does with plain evcxr (where
+    /// stdout and stderr race; docs/DESIGN.md).
     ///
     /// After `fork` in a process with threads only async-signal-safe work is allowed: no heap,
     /// no locks; `Utf8Repair` and the loop below use the stack and raw syscalls only.
@@ -222,6 +224,7 @@ mod imp {
             libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
         }
         let mut open = from;
+        let mut stderr_sent_at = None;
         let mut repair = [Utf8Repair::new(), Utf8Repair::new()];
         let mut stdout_at_line_start = true;
         let mut buf = [0u8; 16384];
@@ -241,7 +244,10 @@ mod imp {
             loop {
                 while open[0] >= 0 {
                     match read_chunk(open[0], &mut buf) {
-                        Chunk::Data(n) => repair[0].push(&buf[..n], &mut |b: &[u8]| write_all(to[0], b)),
+                        Chunk::Data(n) => {
+                            repair[0].push(&buf[..n], &mut |b: &[u8]| write_all(to[0], b));
+                            stderr_sent_at = Some(now_ns());
+                        }
                         Chunk::Empty => break,
                         Chunk::End => open[0] = -1,
                     }
@@ -251,6 +257,13 @@ mod imp {
                 }
                 match read_chunk(open[1], &mut buf) {
                     Chunk::Data(n) => {
+                        // evcxr passes stderr on from a thread of its own, so stderr that reaches
+                        // it just before the stdout that ends the cell can still arrive after the
+                        // cell's end, where JupyterLab no longer shows it. A few milliseconds
+                        // between the two give that thread its turn.
+                        if let Some(sent) = stderr_sent_at.take() {
+                            sleep_until(sent + STDERR_HEAD_START_NS);
+                        }
                         stdout_at_line_start = buf[n - 1] == b'\n';
                         repair[1].push(&buf[..n], &mut |b: &[u8]| write_all(to[1], b));
                     }
@@ -270,6 +283,26 @@ mod imp {
         }
         write_all(to[1], STATE_LOST.as_bytes());
         libc::_exit(0)
+    }
+
+    /// How long stdout waits after stderr was passed on (see the watcher loop).
+    const STDERR_HEAD_START_NS: u64 = 30_000_000;
+
+    fn now_ns() -> u64 {
+        let mut t = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: clock_gettime writes the timespec it is given; async-signal-safe.
+        unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut t) };
+        t.tv_sec as u64 * 1_000_000_000 + t.tv_nsec as u64
+    }
+
+    fn sleep_until(deadline_ns: u64) {
+        let now = now_ns();
+        if deadline_ns > now {
+            let left = deadline_ns - now;
+            let t = libc::timespec { tv_sec: (left / 1_000_000_000) as _, tv_nsec: (left % 1_000_000_000) as _ };
+            // SAFETY: nanosleep reads the timespec; async-signal-safe. An early wake-up is fine.
+            unsafe { libc::nanosleep(&t, std::ptr::null_mut()) };
+        }
     }
 
     enum Chunk {
