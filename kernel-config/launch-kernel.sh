@@ -27,12 +27,14 @@ repo=$(dirname "$here")
 # own state (tmpdir slots, evcxr's cache) in their home, and a new slot is a tree of symbolic
 # links into the shared build (`cp -as`: ~20 MB, nothing recompiled) instead of a copy. Whoever
 # can write the state folder (the instructor installing it) uses it as a checkout does.
+# (A state folder that does not exist yet is a checkout's, before or after `cargo clean`.)
 shared=""
-if [[ ! -w $state ]]; then
+if [[ -d $state && ! -w $state ]]; then
   shared=$state
-  state=${JACOBIAN_COURSE_USER_STATE:-${XDG_DATA_HOME:-$HOME/.local/share}/jacobian-course}
-  mkdir -p "$state/evcxr-tmp"
+  home=${HOME:-$(getent passwd "$(id -u)" | cut -d: -f6)}
+  state=${JACOBIAN_COURSE_USER_STATE:-${XDG_DATA_HOME:-$home/.local/share}/jacobian-course}
 fi
+mkdir -p "$state/evcxr-tmp"
 
 # The crates a kernel builds are exactly the ones CI tested, and a kernel start never needs the
 # network. A slot's Cargo.lock alone cannot promise that: evcxr's first build at every start has
@@ -70,7 +72,7 @@ export RUST_LIB_BACKTRACE=${RUST_LIB_BACKTRACE:-0}
 # fd is closed for it, so it never holds a slot.
 watch_kernel() {
   local fresh=${1:-}
-  setsid "$here/kernel-watch.sh" "$$" "$PPID" "$connection_file" $fresh </dev/null >/dev/null 2>&1 {lock_fd}>&- &
+  setsid "$here/kernel-watch.sh" "$$" "$PPID" "$connection_file" ${fresh:+"$fresh"} </dev/null >/dev/null 2>&1 {lock_fd}>&- &
 }
 
 # evcxr's `:cache` lives in $XDG_CACHE_HOME/evcxr (~/.cache/evcxr), shared by every checkout;
@@ -123,7 +125,11 @@ copy_slot() {
 seed_slot() {
   local dir=$1 src src_fd ok t=$SECONDS busy=()
   if [[ -n $shared ]]; then
-    link_shared_build "$dir"
+    if ! link_shared_build "$dir"; then
+      rm -rf "$dir/target.seed"
+      echo "launch-kernel.sh: could not link $(basename "$dir") to the shared build; this kernel compiles" \
+           "the course crates itself (minutes)" >&2
+    fi
     return 0
   fi
   [[ -d $dir/target ]] && return 0
@@ -201,20 +207,24 @@ slots=${JACOBIAN_COURSE_SLOTS:-4}
 # targets go (each is re-seeded from slot-0 when a kernel first takes it), and slot-1 is seeded
 # now. A slot in use is left alone.
 if [[ $connection_file == --seed-slots ]]; then
-  for ((i = 1; i < slots; i++)); do
-    dir="$state/evcxr-tmp/slot-$i"
-    mkdir -p "$dir"
-    exec {lock_fd}>"$dir.lock"
-    if flock -n "$lock_fd"; then
-      rm -rf "$dir/target" "$dir/target.seed"
-      if ((i == 1)); then
-        seed_slot "$dir"
-        lock_slot "$dir"
+  # First drop every old build (so none of them can be the source), then seed slot-1.
+  for pass in drop seed; do
+    for ((i = 1; i < slots; i++)); do
+      dir="$state/evcxr-tmp/slot-$i"
+      mkdir -p "$dir"
+      exec {lock_fd}>"$dir.lock"
+      if flock -n "$lock_fd"; then
+        if [[ $pass == drop ]]; then
+          rm -rf "$dir/target" "$dir/target.seed"
+        elif ((i == 1)); then
+          seed_slot "$dir"
+          lock_slot "$dir"
+        fi
+      elif [[ $pass == drop ]]; then
+        echo "launch-kernel.sh: slot-$i is in use: left as it is" >&2
       fi
-    else
-      echo "launch-kernel.sh: slot-$i is in use: left as it is" >&2
-    fi
-    exec {lock_fd}>&-
+      exec {lock_fd}>&-
+    done
   done
   exit 0
 fi
@@ -243,6 +253,9 @@ fresh=$(mktemp -d "$state/evcxr-tmp/fresh-XXXXXX")
 exec {lock_fd}>"$fresh.lock"
 flock -n "$lock_fd"
 export EVCXR_TMPDIR="$fresh"
+if [[ -n $shared ]]; then
+  seed_slot "$fresh"
+fi
 lock_slot "$fresh"
 echo "launch-kernel.sh: all $slots persistent evcxr slots are busy; using the fresh tmpdir $fresh (first cell will be slow)" >&2
 watch_kernel "$fresh"

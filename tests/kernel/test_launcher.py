@@ -97,3 +97,35 @@ def test_seed_slots_refreshes_old_slots_and_leaves_one_in_use_alone(tmp_path):
     assert "slot-2 is in use" in r.stderr
     assert not (slots / "slot-3" / "target").exists(), "an old build was kept"
     assert built_from(slots / "slot-0") == "new build"
+
+
+def test_a_state_path_with_a_space_deletes_nothing_else(tmp_path):
+    # Every slot busy (none configured): a throw-away tmpdir, which the watcher deletes when the
+    # kernel is gone. With the path split at the space it deleted the folder "…/my".
+    sentinel = tmp_path / "my"
+    sentinel.mkdir()
+    (sentinel / "keep").write_text("x")
+    state = tmp_path / "my dir" / "state"
+    state.mkdir(parents=True)
+    kernel = tmp_path / "kernel-for-2s"  # the watcher needs a kernel that lives a moment
+    kernel.write_text("#!/bin/sh\nsleep 2\n")
+    kernel.chmod(0o755)
+    env = dict(os.environ, JACOBIAN_COURSE_STATE=str(state), JACOBIAN_COURSE_EVCXR=str(kernel),
+               JACOBIAN_COURSE_SLOTS="0")
+    r = subprocess.run([str(LAUNCHER), str(tmp_path / "kernel-x.json")], env=env, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    import time
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and list((state / "evcxr-tmp").glob("fresh-*")):
+        time.sleep(0.2)
+    assert not list((state / "evcxr-tmp").glob("fresh-*")), "the throw-away tmpdir was left"
+    assert (sentinel / "keep").exists(), "the watcher deleted a folder outside the state"
+
+
+def test_a_missing_state_folder_is_a_checkout_not_a_shared_install(tmp_path):
+    state = tmp_path / "state"  # e.g. after `cargo clean`
+    r = launch(state, str(tmp_path / "kernel-x.json"))
+    assert r.returncode == 0, r.stderr
+    assert (state / "evcxr-tmp" / "slot-0").is_dir(), r.stderr
+    assert "install-system" not in r.stderr, r.stderr
