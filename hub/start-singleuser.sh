@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The container image's command (hub/Dockerfile): the learner's own copy of the course
-# notebooks, made once and never overwritten (what hub/jupyterhub_config.py's pre-spawn hook
-# does on one machine), then the single-user server JupyterHub expects.
+# A learner's single-user server, as the learner (hub/jupyterhub_config.py's Spawner.cmd on one
+# machine, the container image's command in hub/Dockerfile): their own copy of the course
+# notebooks, never over one they already have, then the server JupyterHub expects
+# ($JUPYTERHUB_SINGLEUSER, else jupyterhub-singleuser on PATH).
 set -euo pipefail
+shopt -s nullglob
 dest="$HOME/jacobian-course"
 mkdir -p "$dest"
 for nb in "${JACOBIAN_COURSE_PREFIX:-/opt/jacobian-course}"/src/notebooks/*.ipynb; do
-  [[ -e $dest/$(basename "$nb") ]] || cp "$nb" "$dest/"
+  [[ -e $dest/$(basename "$nb") || -L $dest/$(basename "$nb") ]] || cp "$nb" "$dest/"
 done
-exec jupyterhub-singleuser "$@"
+exec "${JUPYTERHUB_SINGLEUSER:-jupyterhub-singleuser}" "$@"

@@ -199,9 +199,9 @@ mod imp {
         unsafe { *libc::__errno_location() }
     }
 
-    /// The watcher: passes stderr and stdout on, repaired, until every writer is gone (or the
-    /// runtime is gone and the pipes have been quiet for a second: a process the learner
-    /// started may hold them), then says the state is lost and exits. Never returns.
+    /// The watcher: passes stderr and stdout on, repaired, until every writer is gone or the
+    /// runtime is gone (a process the learner started may hold the pipes for ever), then says
+    /// the state is lost and exits. Never returns.
     ///
     /// Order: evcxr reads stderr on a thread of its own and ends a cell when the runtime's
     /// stdout says so; stderr written before that is passed on first (each round drains stderr
@@ -215,74 +215,152 @@ mod imp {
         libc::signal(libc::SIGPIPE, libc::SIG_IGN);
         // Nothing else stays open: the slot's lock (held by the runtime, inherited without
         // close-on-exec from the kernel's launcher) must be released when the runtime ends.
-        for fd in 0..4096 {
+        let mut limit = libc::rlimit { rlim_cur: 4096, rlim_max: 4096 };
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit);
+        for fd in 0..limit.rlim_cur.min(1 << 16) as i32 {
             if !from.contains(&fd) && !to.contains(&fd) {
                 libc::close(fd);
             }
         }
-        for fd in from {
+        for fd in from.into_iter().chain([to[1]]) {
             libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
         }
-        let mut open = from;
-        let mut stderr_sent_at = None;
-        let mut repair = [Utf8Repair::new(), Utf8Repair::new()];
-        let mut stdout_at_line_start = true;
+        let mut w = Streams {
+            from,
+            to,
+            parent,
+            repair: [Utf8Repair::new(), Utf8Repair::new()],
+            stderr_sent_at: None,
+            stdout_at_line_start: true,
+        };
         let mut buf = [0u8; 16384];
-        while open[0] >= 0 || open[1] >= 0 {
-            let mut fds = open.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
-            let ready = libc::poll(fds.as_mut_ptr(), 2, 1000);
-            if ready == 0 {
-                if libc::getppid() != parent {
-                    break; // the runtime is gone; someone else still holds a pipe
-                }
-                continue;
-            }
+        // What `Utf8Repair` makes of one chunk: at most 3 bytes (U+FFFD) per byte read.
+        let mut out = [0u8; 3 * 16384 + 4];
+        while w.from[0] >= 0 || w.from[1] >= 0 {
+            let gone = w.runtime_gone();
+            let mut fds = w.from.map(|fd| libc::pollfd { fd, events: libc::POLLIN, revents: 0 });
+            let ready = libc::poll(fds.as_mut_ptr(), 2, if gone { 0 } else { 1000 });
             if ready < 0 && errno() != libc::EINTR {
                 break;
             }
             // All of stderr that is there, then one chunk of stdout, until both are empty.
             loop {
-                while open[0] >= 0 {
-                    match read_chunk(open[0], &mut buf) {
-                        Chunk::Data(n) => {
-                            repair[0].push(&buf[..n], &mut |b: &[u8]| write_all(to[0], b));
-                            stderr_sent_at = Some(now_ns());
-                        }
-                        Chunk::Empty => break,
-                        Chunk::End => open[0] = -1,
-                    }
-                }
-                if open[1] < 0 {
+                w.pass_stderr(&mut buf);
+                if w.from[1] < 0 {
                     break;
                 }
-                match read_chunk(open[1], &mut buf) {
+                match read_chunk(w.from[1], &mut buf) {
                     Chunk::Data(n) => {
                         // evcxr passes stderr on from a thread of its own, so stderr that reaches
                         // it just before the stdout that ends the cell can still arrive after the
                         // cell's end, where JupyterLab no longer shows it. A few milliseconds
                         // between the two give that thread its turn.
-                        if let Some(sent) = stderr_sent_at.take() {
+                        if let Some(sent) = w.stderr_sent_at.take() {
                             sleep_until(sent + STDERR_HEAD_START_NS);
                         }
-                        stdout_at_line_start = buf[n - 1] == b'\n';
-                        repair[1].push(&buf[..n], &mut |b: &[u8]| write_all(to[1], b));
+                        w.stdout_at_line_start = buf[n - 1] == b'\n';
+                        let mut len = 0;
+                        w.repair[1].push(&buf[..n], &mut |b: &[u8]| {
+                            out[len..len + b.len()].copy_from_slice(b);
+                            len += b.len();
+                        });
+                        w.write_stdout(&out[..len], &mut buf);
                     }
                     Chunk::Empty => break,
-                    Chunk::End => open[1] = -1,
+                    Chunk::End => w.from[1] = -1,
                 }
             }
+            if gone {
+                break; // what the runtime wrote before it ended has been passed on
+            }
         }
-        repair[0].finish(&mut |b: &[u8]| write_all(to[0], b));
-        repair[1].finish(&mut |b: &[u8]| write_all(to[1], b));
-        libc::close(to[0]);
+        w.end_stderr();
+        let mut tail = [0u8; 8];
+        let mut len = 0;
+        w.repair[1].finish(&mut |b: &[u8]| {
+            tail[len..len + b.len()].copy_from_slice(b);
+            len += b.len();
+        });
+        w.write_stdout(&tail[..len], &mut buf);
         // evcxr reads the runtime's stdout to its end before it reports the termination (or
         // shows it as the cell's output while the cell runs). After a normal exit (the kernel
         // shutting down, or `:restart`) nobody reads it, and the write goes nowhere.
-        if !stdout_at_line_start {
-            write_all(to[1], b"\n");
+        if !w.stdout_at_line_start {
+            w.write_stdout(b"\n", &mut buf);
         }
-        write_all(to[1], STATE_LOST.as_bytes());
+        w.write_stdout(STATE_LOST.as_bytes(), &mut buf);
         libc::_exit(0)
+    }
+
+    /// The watcher's state: the runtime's pipes (read ends, -1 at their end) and evcxr's.
+    struct Streams {
+        from: [i32; 2],
+        /// evcxr's stderr (-1 once closed) and stdout.
+        to: [i32; 2],
+        parent: i32,
+        repair: [Utf8Repair; 2],
+        stderr_sent_at: Option<u64>,
+        stdout_at_line_start: bool,
+    }
+
+    impl Streams {
+        fn runtime_gone(&self) -> bool {
+            // SAFETY: getppid has no preconditions. The runtime is our parent until it ends.
+            unsafe { libc::getppid() != self.parent }
+        }
+
+        /// All of stderr that can be read now, repaired, to evcxr.
+        unsafe fn pass_stderr(&mut self, buf: &mut [u8]) {
+            while self.from[0] >= 0 {
+                match read_chunk(self.from[0], buf) {
+                    Chunk::Data(n) => {
+                        let to = self.to[0];
+                        self.repair[0].push(&buf[..n], &mut |b: &[u8]| write_all(to, b));
+                        self.stderr_sent_at = Some(now_ns());
+                    }
+                    Chunk::Empty => break,
+                    Chunk::End => {
+                        self.from[0] = -1;
+                        self.end_stderr();
+                    }
+                }
+            }
+        }
+
+        /// Closes evcxr's end of stderr. When the runtime has died, evcxr waits for stderr's
+        /// end before it reads the rest of stdout (evcxr `get_termination_error`).
+        unsafe fn end_stderr(&mut self) {
+            if self.to[0] >= 0 {
+                let to = self.to[0];
+                self.repair[0].finish(&mut |b: &[u8]| write_all(to, b));
+                libc::close(to);
+                self.to[0] = -1;
+            }
+        }
+
+        /// All of `bytes` to evcxr's stdout, which evcxr reads only while a cell runs or after
+        /// the runtime died. If it is full and the runtime is gone, stderr is passed on and
+        /// closed, so evcxr moves on to reading stdout (else both would wait for ever).
+        unsafe fn write_stdout(&mut self, mut bytes: &[u8], buf: &mut [u8]) {
+            while !bytes.is_empty() {
+                let n = libc::write(self.to[1], bytes.as_ptr().cast(), bytes.len());
+                if n > 0 {
+                    bytes = &bytes[n as usize..];
+                    continue;
+                }
+                match errno() {
+                    libc::EINTR => {}
+                    libc::EAGAIN => {
+                        let mut p = libc::pollfd { fd: self.to[1], events: libc::POLLOUT, revents: 0 };
+                        if libc::poll(&mut p, 1, 1000) == 0 && self.runtime_gone() {
+                            self.pass_stderr(buf);
+                            self.end_stderr();
+                        }
+                    }
+                    _ => return, // nobody reads stdout any more
+                }
+            }
+        }
     }
 
     /// How long stdout waits after stderr was passed on (see the watcher loop).

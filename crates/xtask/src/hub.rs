@@ -20,12 +20,8 @@ pub const CHP_VERSION: &str = "5.3.0";
 
 /// Where the class test's install lives for this checkout.
 fn base(ctx: &Context) -> PathBuf {
-    let id = ring::digest::digest(
-        &ring::digest::SHA256,
-        ctx.repo.as_os_str().as_encoded_bytes(),
-    );
-    let hex: String = id.as_ref()[..6].iter().map(|b| format!("{b:02x}")).collect();
-    PathBuf::from("/var/tmp/jacobian-course-hub").join(hex)
+    let id = crate::stamp::hex_sha256(ctx.repo.as_os_str().as_encoded_bytes());
+    PathBuf::from("/var/tmp/jacobian-course-hub").join(&id[..12])
 }
 
 pub fn run_class_test(ctx: &Context) -> Result<()> {

@@ -19,6 +19,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// SHA-256 of `bytes`, in hex.
+pub fn hex_sha256(bytes: &[u8]) -> String {
+    hex(digest(&SHA256, bytes).as_ref())
+}
+
 /// Not part of what the kernel builds: the kernel provisioner is Python that runs in JupyterLab's
 /// process (and Python writes `__pycache__`, pip `*.egg-info`, into it), installed by step 2.
 const NOT_INPUTS: &[&str] = &["kernel-config/provisioner"];

@@ -74,6 +74,7 @@ pub fn install_into(ctx: &Context, prefix: PathBuf) -> Result<()> {
     }
     let t = Instant::now();
     let at = Layout::new(prefix);
+    claim_prefix(&at.prefix)?;
     setup::install_evcxr()?;
     sh::step(&format!("installing the course into {}", at.prefix.display()));
     sh::mkdir(&at.prefix.join("bin"))?;
@@ -95,6 +96,32 @@ pub fn install_into(ctx: &Context, prefix: PathBuf) -> Result<()> {
         at.src.join("notebooks").display()
     );
     Ok(())
+}
+
+/// The file that marks a folder as this command's: it replaces `src/` and `toolchain/` and
+/// changes permissions there, so it refuses a folder with other contents (`--prefix /usr/local`
+/// would lose `/usr/local/src`).
+const MARKER: &str = ".jacobian-course-install";
+
+fn claim_prefix(prefix: &Path) -> Result<()> {
+    let marker = prefix.join(MARKER);
+    if !marker.exists() {
+        let others = std::fs::read_dir(prefix)
+            .map(|mut d| d.next().is_some())
+            .unwrap_or(false);
+        if others {
+            return Err(sh::fail(format!(
+                "{} is not empty and holds no earlier install of the course ({MARKER}): choose an \
+                 empty or new folder, such as /opt/jacobian-course",
+                prefix.display()
+            )));
+        }
+    }
+    sh::mkdir(prefix)?;
+    sh::write(
+        &marker,
+        "Installed by ./course install-system; running it again updates this folder.\n",
+    )
 }
 
 /// The active toolchain's `bin` and `lib` (rustc, cargo, the standard library and its sources for
@@ -122,13 +149,14 @@ fn copy_toolchain(dest: &Path) -> Result<()> {
 }
 
 /// What a kernel reads from the checkout: the workspace (its manifest, lock and crates, since
-/// the course crates inherit from the workspace), `kernel-config/` and the notebooks.
+/// the course crates inherit from the workspace), `kernel-config/`, the notebooks, and `hub/`
+/// (the learners' server start script).
 fn copy_sources(repo: &Path, dest: &Path) -> Result<()> {
     remove(dest)?;
     sh::mkdir(dest)?;
     let mut cp = Command::new("cp");
     cp.arg("-a");
-    for item in ["Cargo.toml", "Cargo.lock", "crates", "kernel-config", "notebooks"] {
+    for item in ["Cargo.toml", "Cargo.lock", "crates", "kernel-config", "notebooks", "hub"] {
         cp.arg(repo.join(item));
     }
     sh::run(cp.arg(dest))?;
@@ -189,9 +217,18 @@ fn write_kernel_files(at: &Layout) -> Result<()> {
 /// compare against to know when to link again).
 fn build_course_crates(at: &Layout) -> Result<()> {
     let stamp = at.state.join("warm.stamp");
-    let hash = crate::stamp::hash_of(&at.src, crate::stamp::BUILD_INPUTS)
+    // The sources, the toolchain and evcxr: cargo's fingerprints change with the compiler, so a
+    // new toolchain with the same sources still needs a new shared build (or every learner's
+    // kernel would compile it into their home).
+    let sources = crate::stamp::hash_of(&at.src, crate::stamp::BUILD_INPUTS)
         .map_err(|e| sh::fail(format!("cannot hash {}: {e}", at.src.display())))?;
-    if std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim_end() == hash) {
+    let rustc = sh::output(Command::new(at.toolchain.join("bin/rustc")).arg("-vV"))
+        .ok_or_else(|| sh::fail("cannot run the installed toolchain's rustc"))?;
+    let hash = crate::stamp::hex_sha256(
+        format!("{sources}\n{rustc}\nevcxr_jupyter {}\n", crate::EVCXR_VERSION).as_bytes(),
+    );
+    let built = at.state.join("evcxr-tmp/slot-0/target").is_dir();
+    if built && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim_end() == hash) {
         sh::step("course crates already compiled for these sources");
         return Ok(());
     }
@@ -217,5 +254,30 @@ fn remove(path: &Path) -> Result<()> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(sh::fail(format!("cannot remove {}: {e}", path.display()))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_prefix_with_other_contents_is_refused_an_earlier_install_is_not() {
+        let dir = std::env::temp_dir().join(format!("xtask-claim-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        // new, then empty: claimed
+        claim_prefix(&dir.join("new")).unwrap();
+        assert!(dir.join("new").join(MARKER).is_file());
+        std::fs::create_dir_all(dir.join("empty")).unwrap();
+        claim_prefix(&dir.join("empty")).unwrap();
+        // someone else's folder (think /usr/local): refused, nothing written
+        std::fs::create_dir_all(dir.join("usr-local/src")).unwrap();
+        let e = claim_prefix(&dir.join("usr-local")).unwrap_err();
+        assert!(e.message.unwrap().contains("not empty"));
+        assert!(!dir.join("usr-local").join(MARKER).exists());
+        // an earlier install: claimed again
+        std::fs::create_dir_all(dir.join("new/src")).unwrap();
+        claim_prefix(&dir.join("new")).unwrap();
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
