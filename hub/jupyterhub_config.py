@@ -11,7 +11,7 @@
 Every learner is a Unix user (LocalProcessSpawner starts their server as them, so the hub runs
 as root). Their kernel is the course's, compiled once under the prefix and shared read-only; a
 learner's first kernel start compiles nothing of the course crates, and their own kernel state
-(~20 MB per slot) lives in ~/.local/share/jacobian-course. Their server opens on a copy of the
+(~40 MB per slot after notebook 03) lives in ~/.local/share/jacobian-course. Their server opens on a copy of the
 course notebooks in ~/jacobian-course, made by hub/start-singleuser.sh as the learner at each
 start, never over a notebook they already have.
 

@@ -25,7 +25,7 @@ repo=$(dirname "$here")
 # A system-wide install (`./course install-system`, for a class on JupyterHub): the state folder
 # holds the course crates compiled once, read-only for learners. A learner's kernel keeps its
 # own state (tmpdir slots, evcxr's cache) in their home, and a new slot is a tree of symbolic
-# links into the shared build (`cp -as`: ~20 MB, nothing recompiled) instead of a copy. Whoever
+# links into the shared build (`cp -as`: ~10 MB, nothing recompiled) instead of a copy. Whoever
 # can write the state folder (the instructor installing it) uses it as a checkout does.
 # (A state folder that does not exist yet is a checkout's, before or after `cargo clean`.)
 shared=""

@@ -7,7 +7,7 @@
 //! DIR/bin/evcxr_jupyter                     the kernel
 //! DIR/toolchain/{bin,lib}                   the Rust toolchain evcxr compiles cells with (rustup's
 //!                                           lives in the installer's home, which learners cannot read)
-//! DIR/src/                                  the course crates, kernel-config/ and notebooks/
+//! DIR/src/                                  the course crates, kernel-config/, notebooks/, hub/
 //! DIR/state/                                the kernel's shared state: the crates of Cargo.lock
 //!                                           (cargo-home/), evcxr's init, and the course crates
 //!                                           compiled once (evcxr-tmp/slot-0/)
@@ -16,7 +16,8 @@
 //!
 //! A learner's kernel finds `DIR/state` read-only and keeps its own slots in
 //! `~/.local/share/jacobian-course`, as symbolic links into the shared build
-//! (`kernel-config/launch-kernel.sh`): about 20 MB, and nothing of the course crates compiles.
+//! (`kernel-config/launch-kernel.sh`): about 40 MB of their home after notebook 03, and nothing
+//! of the course crates compiles.
 //! The same command builds the container image (`hub/Dockerfile`), so the image runs the logic
 //! that `tests/hub` proves on one machine.
 use std::path::{Path, PathBuf};
@@ -31,8 +32,9 @@ use crate::{warm, KERNEL_NAME};
 /// `./course install-system`.
 #[derive(clap::Args)]
 pub struct Args {
-    /// Where the course goes (absolute; created if missing). Re-running it updates the install;
-    /// the course crates are compiled again only when their sources changed.
+    /// Where the course goes (absolute; new or empty, or an earlier install). Re-running it
+    /// updates the install; the course crates are compiled again only when their sources, the
+    /// toolchain or evcxr changed.
     #[arg(long, value_name = "DIR")]
     prefix: PathBuf,
 }
