@@ -70,11 +70,9 @@ fn hub_venv(ctx: &Context, base: &std::path::Path) -> Result<()> {
 /// configurable-http-proxy, JupyterHub's proxy, from npm (Node.js from Debian's `nodejs`).
 fn proxy(base: &std::path::Path) -> Result<()> {
     let node = base.join("node");
-    if node
-        .join("node_modules/configurable-http-proxy/package.json")
-        .is_file()
-        && std::fs::read_to_string(node.join("node_modules/configurable-http-proxy/package.json"))
-            .is_ok_and(|p| p.contains(&format!("\"version\": \"{CHP_VERSION}\"")))
+    let installed = node.join("node_modules/configurable-http-proxy/package.json");
+    if std::fs::read_to_string(&installed)
+        .is_ok_and(|p| p.contains(&format!("\"version\": \"{CHP_VERSION}\"")))
     {
         return Ok(());
     }
