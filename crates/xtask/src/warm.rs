@@ -78,8 +78,9 @@ pub fn warm_kernel(ctx: &Context) -> Result<()> {
 }
 
 /// Step 1 of the warm-up (also `install-system`'s build): build the course crates into the
-/// first tmpdir slot of `state`, from a cell (see launch-kernel.sh), by running `state/warmup-build.ipynb` on the course kernel found in
-/// `jupyter_path` (empty: the checkout's `.venv`, as nbrun finds it).
+/// first tmpdir slot of `state`, from a cell (see launch-kernel.sh), by running
+/// `state/warmup-build.ipynb` on the course kernel found in `jupyter_path` (empty: the
+/// checkout's `.venv`, as nbrun finds it).
 /// On a fresh machine this compiles ~180 crates for several minutes: cargo's "Compiling …" lines
 /// from the kernel's log are echoed next to nbrun's "still running…" lines, so the wait shows
 /// progress.
