@@ -57,7 +57,11 @@ fn hub_venv(ctx: &Context, base: &std::path::Path) -> Result<()> {
              Python (Debian: apt-get install python3 python3-venv; .ci/run installs them)"
         )));
     }
-    sh::run(Command::new(&python).args(["-m", "venv", "--clear"]).arg(&venv))?;
+    sh::run(
+        Command::new(&python)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv),
+    )?;
     sh::run(
         Command::new(venv.join("bin/pip"))
             .args(["install", "--quiet", "-r"])

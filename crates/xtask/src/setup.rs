@@ -255,7 +255,9 @@ fn run_jupyter_tests(ctx: &Context) -> Result<()> {
         sh::copy(&requirements, &stamp)?;
     }
     let python = ctx.venv.join("bin/python");
-    sh::step("kernel tests through Jupyter's client: the pool, slots, interrupts, output (tests/kernel)");
+    sh::step(
+        "kernel tests through Jupyter's client: the pool, slots, interrupts, output (tests/kernel)",
+    );
     sh::run(Command::new(&python).args(["-m", "pytest", "tests/kernel"]))?;
     sh::step("browser test: JupyterLab + Chromium (tests/e2e)");
     let t = Instant::now();

@@ -78,7 +78,10 @@ pub fn install_into(ctx: &Context, prefix: PathBuf) -> Result<()> {
     let at = Layout::new(prefix);
     claim_prefix(&at.prefix)?;
     setup::install_evcxr()?;
-    sh::step(&format!("installing the course into {}", at.prefix.display()));
+    sh::step(&format!(
+        "installing the course into {}",
+        at.prefix.display()
+    ));
     sh::mkdir(&at.prefix.join("bin"))?;
     let evcxr = sh::which("evcxr_jupyter")
         .ok_or_else(|| sh::fail("evcxr_jupyter is not on PATH after its install"))?;
@@ -88,7 +91,11 @@ pub fn install_into(ctx: &Context, prefix: PathBuf) -> Result<()> {
     write_kernel_files(&at)?;
     build_course_crates(&at)?;
     // Readable and traversable by all, writable only by the installer.
-    sh::run(Command::new("chmod").args(["-R", "a+rX,go-w"]).arg(&at.prefix))?;
+    sh::run(
+        Command::new("chmod")
+            .args(["-R", "a+rX,go-w"])
+            .arg(&at.prefix),
+    )?;
     eprintln!(
         "installed in {}. Kernel spec: {} (point JupyterHub's single-user servers at it with \
          JUPYTER_PATH={}; hub/jupyterhub_config.py does). Notebooks: {}",
@@ -138,7 +145,11 @@ fn copy_toolchain(dest: &Path) -> Result<()> {
     let sysroot = sh::output(Command::new("rustc").args(["--print", "sysroot"]))
         .map(|s| PathBuf::from(s.trim()))
         .ok_or_else(|| sh::fail("cannot ask rustc for its sysroot"))?;
-    eprintln!("copying the toolchain {} to {}", sysroot.display(), dest.display());
+    eprintln!(
+        "copying the toolchain {} to {}",
+        sysroot.display(),
+        dest.display()
+    );
     remove(dest)?;
     sh::mkdir(dest)?;
     sh::run(
@@ -158,7 +169,14 @@ fn copy_sources(repo: &Path, dest: &Path) -> Result<()> {
     sh::mkdir(dest)?;
     let mut cp = Command::new("cp");
     cp.arg("-a");
-    for item in ["Cargo.toml", "Cargo.lock", "crates", "kernel-config", "notebooks", "hub"] {
+    for item in [
+        "Cargo.toml",
+        "Cargo.lock",
+        "crates",
+        "kernel-config",
+        "notebooks",
+        "hub",
+    ] {
         cp.arg(repo.join(item));
     }
     sh::run(cp.arg(dest))?;
@@ -207,7 +225,10 @@ fn write_kernel_files(at: &Layout) -> Result<()> {
         .map_err(|e| sh::fail(format!("{} is not JSON: {e}", path.display())))?;
     if let Some(meta) = spec["metadata"].as_object_mut() {
         meta.remove("kernel_provisioner");
-        meta.insert("jacobian_course_install".into(), at.prefix.to_string_lossy().into());
+        meta.insert(
+            "jacobian_course_install".into(),
+            at.prefix.to_string_lossy().into(),
+        );
         meta.remove("jacobian_course_checkout");
     }
     let text = serde_json::to_string_pretty(&spec).expect("a JSON value serialises");
@@ -227,7 +248,11 @@ fn build_course_crates(at: &Layout) -> Result<()> {
     let rustc = sh::output(Command::new(at.toolchain.join("bin/rustc")).arg("-vV"))
         .ok_or_else(|| sh::fail("cannot run the installed toolchain's rustc"))?;
     let hash = crate::stamp::hex_sha256(
-        format!("{sources}\n{rustc}\nevcxr_jupyter {}\n", crate::EVCXR_VERSION).as_bytes(),
+        format!(
+            "{sources}\n{rustc}\nevcxr_jupyter {}\n",
+            crate::EVCXR_VERSION
+        )
+        .as_bytes(),
     );
     let built = at.state.join("evcxr-tmp/slot-0/target").is_dir();
     if built && std::fs::read_to_string(&stamp).is_ok_and(|s| s.trim_end() == hash) {
@@ -242,7 +267,10 @@ fn build_course_crates(at: &Layout) -> Result<()> {
             .arg(at.src.join("Cargo.toml"))
             .env("CARGO_HOME", &cargo_home),
     )?;
-    sh::copy(&at.src.join("Cargo.lock"), &cargo_home.join("fetched.Cargo.lock"))?;
+    sh::copy(
+        &at.src.join("Cargo.lock"),
+        &cargo_home.join("fetched.Cargo.lock"),
+    )?;
     // Over the previous build, if any: cargo recompiles only what changed, and writes new files
     // for it (kernels running meanwhile keep the files they link to). A learner's slot links
     // again when it finds another stamp.
