@@ -65,7 +65,21 @@ class Spare:
         self.ready = threading.Event()  # kernel_info answered
 
     def alive(self) -> bool:
-        return self.popen.poll() is None
+        """False once the kernel is killed, even before it can be reaped.
+
+        A killed evcxr_jupyter (multi-threaded, ~1 GB) is a zombie in /proc/PID/stat for a while
+        before waitpid can reap it: Linux reaps a thread group's leader only after its last thread
+        has exited. `Popen.poll()` alone then says "running", and a spare killed a moment before
+        an open was handed over dead (the notebook's kernel "died before replying to
+        kernel_info"). Popen.poll() also answers None while another thread is in waitpid.
+        """
+        if self.popen.poll() is not None:
+            return False
+        try:
+            with open(f"/proc/{self.pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+        except (OSError, IndexError):
+            return os.name != "posix" or not os.path.isdir("/proc/self")  # no procfs: trust poll()
 
     def kill(self) -> None:
         """The kernel's process group (evcxr, its subprocess, cargo), then its connection file."""
